@@ -1,0 +1,10 @@
+from odoo import fields, models
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    clinic_loyalty_program_id = fields.Many2one(
+        related="company_id.clinic_loyalty_program_id",
+        readonly=False,
+    )

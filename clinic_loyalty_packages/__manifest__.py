@@ -1,0 +1,18 @@
+# Copyright 2026 Clinic Loyalty contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+{
+    "name": "Clinic Loyalty Packages",
+    "summary": "Prepaid treatment packages: courses of sessions sold once, used visit by visit",
+    "version": "18.0.1.0.0",
+    "category": "Sales/Loyalty",
+    "website": "https://github.com/clinic-loyalty/clinic-loyalty",
+    "author": "Clinic Loyalty contributors",
+    "license": "LGPL-3",
+    "depends": ["clinic_loyalty"],
+    "data": [
+        "security/ir.model.access.csv",
+        "views/product_template_views.xml",
+    ],
+    "demo": ["demo/product_demo.xml"],
+    "installable": True,
+}

@@ -1,0 +1,2 @@
+from . import clinic_package_line
+from . import product_template
