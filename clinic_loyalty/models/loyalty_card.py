@@ -72,4 +72,4 @@ class LoyaltyCard(models.Model):
         return base64.b64encode(buffer.getvalue())
 
     def action_print_clinic_card(self):
-        return self.env.ref("clinic_loyalty.loyalty_card_report_clinic").report_action(self)
+        return self.env.ref("clinic_loyalty.loyalty_card_report_clinic").report_action(self, config=False)

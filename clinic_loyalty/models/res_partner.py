@@ -183,8 +183,13 @@ class ResPartner(models.Model):
         return Card.create([{"program_id": program.id, "partner_id": p.id, "points": 0} for p in missing])
 
     def _clinic_phones(self):
+        """The partner's numbers in E.164; a form being edited may still show them as typed."""
         self.ensure_one()
-        return [self[field] for field in PHONE_FIELDS if self[field]]
+        numbers = [self[field] for field in PHONE_FIELDS if self[field]]
+        if not numbers or all(n.startswith("+") and n[1:].isdigit() for n in numbers):
+            return numbers
+        region = self._clinic_phone_region({})
+        return [to_e164(number, region) or number for number in numbers]
 
     def _clinic_phone_region(self, vals):
         """Country whose national format a typed number is read in: the partner's, else the company's."""
@@ -212,7 +217,7 @@ class ResPartner(models.Model):
                         "its country code (for example +7 912 345 67 89) or set the patient's "
                         "country.",
                         number=number,
-                        patient=vals.get("name") or (partner and partner.display_name) or "",
+                        patient=(partner and partner.display_name) or vals.get("name") or "",
                     )
                 )
             vals[field] = e164
