@@ -26,5 +26,10 @@
         "demo/loyalty_program_demo.xml",
         "demo/res_partner_demo.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "clinic_loyalty/static/tests/tours/**/*",
+        ],
+    },
     "installable": True,
 }

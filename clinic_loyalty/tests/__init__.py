@@ -2,3 +2,4 @@ from . import test_card
 from . import test_phone
 from . import test_household
 from . import test_security
+from . import test_tour
