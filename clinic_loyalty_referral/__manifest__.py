@@ -12,5 +12,6 @@
     "data": [
         "views/res_partner_views.xml",
     ],
+    "post_init_hook": "post_init_hook",
     "installable": True,
 }

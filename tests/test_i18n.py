@@ -69,7 +69,8 @@ def test_check_reports_a_term_off_the_glossary(tmp_path):
     # "Абонемент" is the glossary's word for a treatment package; "Пакет" is not.
     _edit(repo / "clinic_loyalty_packages" / "i18n" / "ru.po", "Treatment Packages", "Пакеты лечения")
     problems = _checker().check(repo)
-    assert problems == [
+    expected = (
         "clinic_loyalty_packages/i18n/ru.po: 'Treatment Packages' translates 'package' "
         "without the glossary term 'абонемент'"
-    ]
+    )
+    assert problems == [expected]

@@ -52,8 +52,10 @@ class TestPatientJourney(TransactionCase):
         self.assertNotEqual(friend.clinic_card_code, mother.clinic_card_code)
 
         # The manager makes a household; a family member cannot be recorded as referred by it.
-        household = self.env["clinic.loyalty.household"].with_user(self.manager).create(
-            {"name": "Journey family", "holder_id": mother.id}
+        household = (
+            self.env["clinic.loyalty.household"]
+            .with_user(self.manager)
+            .create({"name": "Journey family", "holder_id": mother.id})
         )
         son = Partner.create({"name": "Son Journey", "phone": "+7 916 700 10 22", "is_patient": True})
         son.clinic_household_id = household
@@ -63,14 +65,18 @@ class TestPatientJourney(TransactionCase):
 
     def test_family_package_is_configured_on_a_clinic_service(self):
         massage = self.env["product.product"].create({"name": "Journey massage", "type": "service"})
-        package = self.env["product.template"].with_user(self.manager).create(
-            {
-                "name": "Journey course",
-                "type": "service",
-                "is_clinic_package": True,
-                "clinic_package_household_shared": True,
-                "clinic_package_line_ids": [(0, 0, {"service_id": massage.id, "sessions": 5})],
-            }
+        package = (
+            self.env["product.template"]
+            .with_user(self.manager)
+            .create(
+                {
+                    "name": "Journey course",
+                    "type": "service",
+                    "is_clinic_package": True,
+                    "clinic_package_household_shared": True,
+                    "clinic_package_line_ids": [(0, 0, {"service_id": massage.id, "sessions": 5})],
+                }
+            )
         )
         self.assertEqual(package.clinic_package_session_count, 5)
         self.assertEqual(package.clinic_package_validity_days, 365)

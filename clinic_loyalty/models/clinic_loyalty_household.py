@@ -18,7 +18,6 @@ class ClinicLoyaltyHousehold(models.Model):
     )
     holder_id = fields.Many2one(
         comodel_name="res.partner",
-        string="Holder",
         required=True,
         tracking=True,
         check_company=True,

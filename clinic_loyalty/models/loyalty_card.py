@@ -49,9 +49,7 @@ class LoyaltyCard(models.Model):
         """A new EAN-13 card number that no card uses yet."""
         random_length = CLINIC_CODE_LENGTH - len(CLINIC_CODE_PREFIX) - 1
         for _attempt in range(10):
-            body = CLINIC_CODE_PREFIX + "".join(
-                str(secrets.randbelow(10)) for _i in range(random_length)
-            )
+            body = CLINIC_CODE_PREFIX + "".join(str(secrets.randbelow(10)) for _i in range(random_length))
             code = body + ean13_check_digit(body)
             if not self.sudo().with_context(active_test=False).search_count([("code", "=", code)]):
                 return code

@@ -20,9 +20,7 @@ class ClinicLoyaltyCommon(BaseCommon):
                 "program_type": "loyalty",
                 "company_id": cls.company.id,
                 "rule_ids": [(0, 0, {"reward_point_mode": "money", "reward_point_amount": 0.1})],
-                "reward_ids": [
-                    (0, 0, {"reward_type": "discount", "discount_mode": "per_point", "discount": 1})
-                ],
+                "reward_ids": [(0, 0, {"reward_type": "discount", "discount_mode": "per_point", "discount": 1})],
             }
         )
         cls.company.clinic_loyalty_program_id = cls.program

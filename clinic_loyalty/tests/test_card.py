@@ -45,17 +45,14 @@ class TestLoyaltyCard(ClinicLoyaltyCommon):
         self.assertEqual(len(first), 1)
 
     def test_card_numbers_are_unique(self):
-        patients = self.env["res.partner"].create(
-            [{"name": f"Patient {i}", "is_patient": True} for i in range(60)]
-        )
+        patients = self.env["res.partner"].create([{"name": f"Patient {i}", "is_patient": True} for i in range(60)])
         codes = patients.clinic_card_ids.mapped("code")
         self.assertEqual(len(codes), 60)
         self.assertEqual(len(set(codes)), 60)
 
         taken = codes[0]
-        with mute_logger("odoo.sql_db"), self.assertRaises(psycopg2.IntegrityError):
-            with self.env.cr.savepoint():
-                self.env["loyalty.card"].create({"program_id": self.program.id, "code": taken})
+        with mute_logger("odoo.sql_db"), self.assertRaises(psycopg2.IntegrityError), self.env.cr.savepoint():
+            self.env["loyalty.card"].create({"program_id": self.program.id, "code": taken})
 
     def test_enrolling_without_a_programme_is_refused_with_a_reason(self):
         self.company.clinic_loyalty_program_id = False
@@ -80,9 +77,7 @@ class TestLoyaltyCard(ClinicLoyaltyCommon):
         report = self.env.ref("clinic_loyalty.loyalty_card_report_clinic")
 
         pdf, report_format = (
-            self.env["ir.actions.report"]
-            .with_context(force_report_rendering=True)
-            ._render_qweb_pdf(report, card.ids)
+            self.env["ir.actions.report"].with_context(force_report_rendering=True)._render_qweb_pdf(report, card.ids)
         )
 
         self.assertEqual(report_format, "pdf")

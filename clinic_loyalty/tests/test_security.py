@@ -28,13 +28,17 @@ class TestClinicLoyaltySecurity(ClinicLoyaltyCommon):
             card.with_user(self.cashier).unlink()
 
     def test_manager_configures_programmes_and_households(self):
-        program = self.env["loyalty.program"].with_user(self.manager).create(
-            {"name": "Manager programme", "program_type": "loyalty"}
+        program = (
+            self.env["loyalty.program"]
+            .with_user(self.manager)
+            .create({"name": "Manager programme", "program_type": "loyalty"})
         )
         self.assertEqual(program.name, "Manager programme")
         patient = self._patient("Household Holder")
-        household = self.env["clinic.loyalty.household"].with_user(self.manager).create(
-            {"name": "Manager family", "holder_id": patient.id}
+        household = (
+            self.env["clinic.loyalty.household"]
+            .with_user(self.manager)
+            .create({"name": "Manager family", "holder_id": patient.id})
         )
         self.assertEqual(household.member_ids, patient)
 
@@ -59,9 +63,7 @@ class TestClinicLoyaltySecurity(ClinicLoyaltyCommon):
         cashier_a = self.cashier
         Card = self.env["loyalty.card"].with_user(cashier_a)
         self.assertFalse(Card.search([("code", "=", card_b.code)]))
-        self.assertFalse(
-            self.env["res.partner"].with_user(cashier_a).search([("clinic_lookup", "=", card_b.code)])
-        )
+        self.assertFalse(self.env["res.partner"].with_user(cashier_a).search([("clinic_lookup", "=", card_b.code)]))
         self.assertFalse(
             self.env["clinic.loyalty.household"].with_user(cashier_a).search([("id", "=", household_b.id)])
         )
@@ -73,9 +75,5 @@ class TestClinicLoyaltySecurity(ClinicLoyaltyCommon):
             company_id=company_b.id,
             company_ids=[(6, 0, company_b.ids)],
         )
-        self.assertEqual(
-            self.env["loyalty.card"].with_user(cashier_b).search([("code", "=", card_b.code)]), card_b
-        )
-        self.assertEqual(
-            self.env["clinic.loyalty.household"].with_user(cashier_b).search([]), household_b
-        )
+        self.assertEqual(self.env["loyalty.card"].with_user(cashier_b).search([("code", "=", card_b.code)]), card_b)
+        self.assertEqual(self.env["clinic.loyalty.household"].with_user(cashier_b).search([]), household_b)

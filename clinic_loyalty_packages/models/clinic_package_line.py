@@ -17,7 +17,6 @@ class ClinicPackageLine(models.Model):
     )
     service_id = fields.Many2one(
         comodel_name="product.product",
-        string="Service",
         required=True,
         domain="[('type', '=', 'service')]",
         help="Service whose sessions the package covers.",
@@ -25,8 +24,16 @@ class ClinicPackageLine(models.Model):
     sessions = fields.Integer(required=True, default=1)
 
     _sql_constraints = [
-        ("sessions_positive", "CHECK(sessions > 0)", "A package covers at least one session of a service."),
-        ("service_unique", "UNIQUE(package_tmpl_id, service_id)", "A service appears once in a package: raise its sessions instead."),
+        (
+            "sessions_positive",
+            "CHECK(sessions > 0)",
+            "A package covers at least one session of a service.",
+        ),
+        (
+            "service_unique",
+            "UNIQUE(package_tmpl_id, service_id)",
+            "A service appears once in a package: raise its sessions instead.",
+        ),
     ]
 
     @api.constrains("service_id", "package_tmpl_id")
@@ -41,5 +48,8 @@ class ClinicPackageLine(models.Model):
                 )
             if line.service_id.product_tmpl_id == line.package_tmpl_id:
                 raise ValidationError(
-                    self.env._("The package %(package)s cannot contain itself.", package=line.package_tmpl_id.display_name)
+                    self.env._(
+                        "The package %(package)s cannot contain itself.",
+                        package=line.package_tmpl_id.display_name,
+                    )
                 )

@@ -18,7 +18,6 @@ class ResPartner(models.Model):
     )
     referred_by_id = fields.Many2one(
         comodel_name="res.partner",
-        string="Referred By",
         index="btree_not_null",
         tracking=True,
         help="Who referred this patient. A patient has one referrer, set once.",
@@ -30,9 +29,7 @@ class ResPartner(models.Model):
     ]
 
     def _compute_referral_count(self):
-        counts = dict(
-            self._read_group([("referred_by_id", "in", self.ids)], ["referred_by_id"], ["__count"])
-        )
+        counts = dict(self._read_group([("referred_by_id", "in", self.ids)], ["referred_by_id"], ["__count"]))
         for partner in self:
             partner.referral_count = counts.get(partner, 0)
 
@@ -44,7 +41,10 @@ class ResPartner(models.Model):
             if referrer == partner:
                 reason = self.env._("a patient cannot refer themselves")
             elif partner.clinic_household_id and referrer.clinic_household_id == partner.clinic_household_id:
-                reason = self.env._("both belong to the household %(household)s", household=partner.clinic_household_id.name)
+                reason = self.env._(
+                    "both belong to the household %(household)s",
+                    household=partner.clinic_household_id.name,
+                )
             elif set(partner._clinic_phones()) & set(referrer._clinic_phones()):
                 reason = self.env._("both have the same phone number")
             if reason:
@@ -69,8 +69,7 @@ class ResPartner(models.Model):
                 if partner.referred_by_id and partner.referred_by_id.id != vals["referred_by_id"]:
                     raise ValidationError(
                         self.env._(
-                            "%(patient)s was already referred by %(referrer)s; a patient has one "
-                            "referrer.",
+                            "%(patient)s was already referred by %(referrer)s; a patient has one referrer.",
                             patient=partner.display_name,
                             referrer=partner.referred_by_id.display_name,
                         )

@@ -13,9 +13,7 @@ class TestReferralCode(ClinicLoyaltyCommon):
         cls.referrer = cls._patient("Referrer Patient", "+7 912 400 0001")
 
     def test_patients_get_a_unique_readable_code(self):
-        patients = self.env["res.partner"].create(
-            [{"name": f"Patient {i}", "is_patient": True} for i in range(30)]
-        )
+        patients = self.env["res.partner"].create([{"name": f"Patient {i}", "is_patient": True} for i in range(30)])
         codes = patients.mapped("referral_code")
         self.assertEqual(len(set(codes)), 30)
         for code in codes:
@@ -59,3 +57,9 @@ class TestReferralCode(ClinicLoyaltyCommon):
         with self.assertRaisesRegex(ValidationError, "was already referred by Referrer Patient"):
             newcomer.referred_by_id = other
         self.assertEqual(newcomer.referred_by_id, self.referrer)
+
+    def test_patients_enrolled_before_install_received_a_code(self):
+        # The demo clinic's patients exist before this module is installed.
+        demo_patients = self.env["res.partner"].search([("is_patient", "=", True), ("id", "!=", self.referrer.id)])
+        self.assertGreaterEqual(len(demo_patients), 20)
+        self.assertTrue(all(demo_patients.mapped("referral_code")))
