@@ -1,4 +1,4 @@
-import { registry } from "@web/core/registry";
+import {registry} from "@web/core/registry";
 
 // The receptionist types a phone the way the patient says it, finds the patient,
 // and sees the loyalty card number on the patient's form.
