@@ -14,7 +14,10 @@
     "data": [
         "security/clinic_loyalty_security.xml",
         "security/ir.model.access.csv",
+        "data/ir_cron.xml",
         "report/loyalty_card_report.xml",
+        "views/clinic_loyalty_ledger_views.xml",
+        "views/loyalty_program_views.xml",
         "views/loyalty_card_views.xml",
         "views/res_partner_views.xml",
         "views/clinic_loyalty_household_views.xml",
@@ -31,5 +34,6 @@
             "clinic_loyalty/static/tests/tours/**/*",
         ],
     },
+    "post_init_hook": "post_init_hook",
     "installable": True,
 }

@@ -79,8 +79,9 @@ def check_addon(addon_dir, glossary):
                 problems.append(f"{where} changes the placeholders")
             if _is_code(entry.msgid):
                 continue
+            wording = PLACEHOLDER.sub("", entry.msgid)
             for term, pattern, expected, wanted in glossary:
-                if pattern.search(entry.msgid) and not expected[lang].search(found.msgstr):
+                if pattern.search(wording) and not expected[lang].search(found.msgstr):
                     problems.append(f"{where} translates {term!r} without the glossary term {wanted[lang]!r}")
     return problems
 

@@ -1,0 +1,137 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+LEDGER_KINDS = [
+    ("earn", "Earned"),
+    ("spend", "Spent"),
+    ("expire", "Expired"),
+    ("adjust", "Adjustment"),
+    ("reversal", "Reversal"),
+]
+
+
+class ClinicLoyaltyLedger(models.Model):
+    """One change of a card's points. Lines are never edited: a correction is a new line.
+
+    Positive lines are lots: ``remaining_points`` is what is left of them after spending
+    and expiry consumed them (first the lots that expire first), see ``clinic.loyalty.lot.use``.
+    """
+
+    _name = "clinic.loyalty.ledger"
+    _description = "Loyalty Points Ledger Line"
+    _order = "date desc, id desc"
+    _rec_name = "reason"
+
+    card_id = fields.Many2one(
+        comodel_name="loyalty.card",
+        required=True,
+        index=True,
+        ondelete="restrict",
+        readonly=True,
+    )
+    partner_id = fields.Many2one(related="card_id.partner_id", store=True, string="Patient")
+    program_id = fields.Many2one(related="card_id.program_id", store=True)
+    company_id = fields.Many2one(related="card_id.company_id", store=True)
+    kind = fields.Selection(selection=LEDGER_KINDS, required=True, readonly=True)
+    points = fields.Float(required=True, readonly=True, help="Positive when the card gains points.")
+    date = fields.Datetime(required=True, default=fields.Datetime.now, readonly=True, index=True)
+    user_id = fields.Many2one(
+        comodel_name="res.users",
+        required=True,
+        default=lambda self: self.env.user,
+        readonly=True,
+    )
+    reason = fields.Char(required=True, readonly=True)
+    origin = fields.Char(string="Source Document", readonly=True)
+    source_key = fields.Char(
+        readonly=True,
+        copy=False,
+        help="Identifies the business event (order, refund...) that posted the line; a card receives each event once.",
+    )
+    expiry_date = fields.Date(readonly=True, help="Date after which the rest of this lot expires.")
+    remaining_points = fields.Float(
+        readonly=True,
+        help="Points of this lot not yet spent or expired.",
+    )
+    use_ids = fields.One2many("clinic.loyalty.lot.use", "lot_id", string="Consumed by", readonly=True)
+
+    def init(self):
+        # Exactly once: a business event (source_key) reaches a card once, even when two
+        # workers post it at the same time; the index also serves the expiry scheduler.
+        self.env.cr.execute(
+            """
+            CREATE UNIQUE INDEX IF NOT EXISTS clinic_loyalty_ledger_card_source_key_uniq
+                ON clinic_loyalty_ledger (card_id, source_key) WHERE source_key IS NOT NULL;
+            CREATE INDEX IF NOT EXISTS clinic_loyalty_ledger_open_lots_idx
+                ON clinic_loyalty_ledger (expiry_date, card_id) WHERE remaining_points > 0;
+            """
+        )
+
+    def _clinic_consume_lots(self, amount, lots=None):
+        """Take ``amount`` points for this (negative) line from the card's open lots.
+
+        Without ``lots``, the lots that expire first go first (lots that never expire last).
+        The caller holds the card's row lock.
+        """
+        self.ensure_one()
+        if lots is None:
+            self.env.cr.execute(
+                """
+                SELECT id FROM clinic_loyalty_ledger
+                 WHERE card_id = %s AND remaining_points > 0
+              ORDER BY expiry_date ASC NULLS LAST, date ASC, id ASC
+                """,
+                [self.card_id.id],
+            )
+            lots = self.browse([row[0] for row in self.env.cr.fetchall()])
+        uses = []
+        left = amount
+        for lot in lots:
+            if left <= 0.005:
+                break
+            taken = min(lot.remaining_points, left)
+            lot.with_context(clinic_ledger_internal=True).remaining_points = lot.remaining_points - taken
+            uses.append({"line_id": self.id, "lot_id": lot.id, "points": taken})
+            left -= taken
+        self.env["clinic.loyalty.lot.use"].sudo().create(uses)
+        return left
+
+    def write(self, vals):
+        if set(vals) - {"remaining_points"} or not self.env.context.get("clinic_ledger_internal"):
+            raise UserError(
+                self.env._(
+                    "Loyalty ledger lines cannot be changed. To correct a balance, a loyalty "
+                    "manager posts an adjustment with its reason."
+                )
+            )
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_never(self):
+        raise UserError(
+            self.env._(
+                "Loyalty ledger lines cannot be deleted: they are the history of the card's "
+                "balance. Post an adjustment instead."
+            )
+        )
+
+
+class ClinicLoyaltyLotUse(models.Model):
+    _name = "clinic.loyalty.lot.use"
+    _description = "Points Taken from a Lot"
+    _order = "id"
+
+    line_id = fields.Many2one(
+        comodel_name="clinic.loyalty.ledger",
+        string="Spending Line",
+        required=True,
+        index=True,
+        ondelete="restrict",
+    )
+    lot_id = fields.Many2one(
+        comodel_name="clinic.loyalty.ledger",
+        required=True,
+        index=True,
+        ondelete="restrict",
+    )
+    points = fields.Float(required=True)
