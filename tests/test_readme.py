@@ -1,0 +1,20 @@
+"""Each addon's README.rst is the one made from its readme/ folder."""
+
+import importlib.util
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_addon_readmes_are_up_to_date():
+    spec = importlib.util.spec_from_file_location("gen_addon_readme", REPO / "setup" / "gen_addon_readme.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    addons = module.addons()
+    assert len(addons) == 3
+    for addon_dir in addons:
+        for section in ("DESCRIPTION", "CONFIGURE", "USAGE"):
+            assert (addon_dir / "readme" / f"{section}.md").read_text().strip(), (addon_dir.name, section)
+        assert (addon_dir / "README.rst").read_text() == module.render(addon_dir), (
+            f"{addon_dir.name}/README.rst is out of date: run python setup/gen_addon_readme.py"
+        )
