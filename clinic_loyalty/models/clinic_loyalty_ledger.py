@@ -18,7 +18,10 @@ class ClinicLoyaltyLedger(models.Model):
     """
 
     _name = "clinic.loyalty.ledger"
+    _inherit = ["clinic.loyalty.notification.mixin"]
     _description = "Loyalty Points Ledger Line"
+    _clinic_mail_template = "clinic_loyalty.mail_template_points_earned"
+    _clinic_sms_template = "clinic_loyalty.sms_template_points_earned"
     _order = "date desc, id desc"
     _rec_name = "reason"
 
@@ -43,6 +46,23 @@ class ClinicLoyaltyLedger(models.Model):
     )
     reason = fields.Char(required=True, readonly=True)
     origin = fields.Char(string="Source Document", readonly=True)
+    sale_order_id = fields.Many2one(
+        comodel_name="sale.order",
+        string="Sales Order",
+        index="btree_not_null",
+        readonly=True,
+        ondelete="restrict",
+    )
+    amount = fields.Float(
+        string="Qualifying Amount",
+        readonly=True,
+        help="Amount the patient paid (negative when refunded) that counts towards tiers and the "
+        "discount scale.",
+    )
+    currency_id = fields.Many2one(related="card_id.currency_id")
+    balance_after = fields.Float(string="Balance After", readonly=True)
+    points_display = fields.Char(string="Points (text)", compute="_compute_points_display")
+    balance_after_display = fields.Char(string="Balance After (text)", compute="_compute_points_display")
     source_key = fields.Char(
         readonly=True,
         copy=False,
@@ -67,26 +87,34 @@ class ClinicLoyaltyLedger(models.Model):
             """
         )
 
+    @api.depends("points", "balance_after", "card_id.point_name")
+    def _compute_points_display(self):
+        for line in self:
+            card = line.card_id
+            line.points_display = card._format_points(line.points) if card else ""
+            line.balance_after_display = card._format_points(line.balance_after) if card else ""
+
     def _clinic_consume_lots(self, amount, lots=None):
         """Take ``amount`` points for this (negative) line from the card's open lots.
 
-        Without ``lots``, the lots that expire first go first (lots that never expire last).
-        The caller holds the card's row lock.
+        ``lots`` go first (an expiry burns its own lot, a refund takes back the points the
+        order gave); then the lots that expire first, lots that never expire last. The
+        caller holds the card's row lock.
         """
         self.ensure_one()
-        if lots is None:
-            self.env.cr.execute(
-                """
-                SELECT id FROM clinic_loyalty_ledger
-                 WHERE card_id = %s AND remaining_points > 0
-              ORDER BY expiry_date ASC NULLS LAST, date ASC, id ASC
-                """,
-                [self.card_id.id],
-            )
-            lots = self.browse([row[0] for row in self.env.cr.fetchall()])
+        self.flush_model(["remaining_points"])
+        self.env.cr.execute(
+            """
+            SELECT id FROM clinic_loyalty_ledger
+             WHERE card_id = %s AND remaining_points > 0
+          ORDER BY id = ANY(%s) DESC, expiry_date ASC NULLS LAST, date ASC, id ASC
+            """,
+            [self.card_id.id, lots.ids if lots else []],
+        )
+        ordered = self.browse([row[0] for row in self.env.cr.fetchall()])
         uses = []
         left = amount
-        for lot in lots:
+        for lot in ordered:
             if left <= 0.005:
                 break
             taken = min(lot.remaining_points, left)
@@ -95,6 +123,13 @@ class ClinicLoyaltyLedger(models.Model):
             left -= taken
         self.env["clinic.loyalty.lot.use"].sudo().create(uses)
         return left
+
+    def _clinic_restored_expiry(self):
+        """Expiry of points given back for this spending: the latest of the lots it took from."""
+        expiries = self.env["clinic.loyalty.lot.use"].sudo().search([("line_id", "in", self.ids)]).lot_id.mapped("expiry_date")
+        if not expiries or not all(expiries):
+            return False
+        return max(expiries)
 
     def write(self, vals):
         if set(vals) - {"remaining_points"} or not self.env.context.get("clinic_ledger_internal"):

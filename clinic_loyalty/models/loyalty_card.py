@@ -8,7 +8,7 @@ from qrcode.image.pure import PyPNGImage
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import float_compare, float_is_zero
+from odoo.tools import SQL, float_compare, float_is_zero
 
 # Cards of loyalty programmes carry a 13-digit EAN-13 number: it prints as a barcode, reads
 # aloud at the front desk, and keeps the "044" prefix that Odoo's barcode nomenclature
@@ -44,11 +44,94 @@ class LoyaltyCard(models.Model):
         domain=[("remaining_points", ">", 0)],
         readonly=True,
     )
+    clinic_tier_id = fields.Many2one(
+        comodel_name="clinic.loyalty.tier",
+        string="Tier",
+        index="btree_not_null",
+        readonly=True,
+        tracking=True,
+    )
+    clinic_tier_history_ids = fields.One2many(
+        comodel_name="clinic.loyalty.tier.history",
+        inverse_name="card_id",
+        string="Tier History",
+        readonly=True,
+    )
+    clinic_qualifying_spend = fields.Float(
+        string="Qualifying Spend",
+        readonly=True,
+        help="Amount paid over the programme's qualifying period, as of the last order or recomputation.",
+    )
+    clinic_total_spend = fields.Float(
+        string="Total Spend",
+        readonly=True,
+        help="Everything the patient paid with this card, net of refunds; drives the discount scale.",
+    )
+    clinic_tier_checked_on = fields.Date(readonly=True, copy=False)
+    clinic_next_tier_id = fields.Many2one(
+        comodel_name="clinic.loyalty.tier",
+        string="Next Tier",
+        compute="_compute_clinic_tier_progress",
+    )
+    clinic_amount_to_next_tier = fields.Float(
+        string="Spend to Next Tier",
+        compute="_compute_clinic_tier_progress",
+    )
+    clinic_tier_progress = fields.Float(
+        string="Progress to Next Tier (%)",
+        compute="_compute_clinic_tier_progress",
+    )
+    clinic_discount_percent = fields.Float(
+        string="Card Discount (%)",
+        compute="_compute_clinic_discount_percent",
+        help="Discount the patient gets on the next visit, from the discount scale or the tier.",
+    )
+    clinic_next_expiry_date = fields.Date(
+        string="Next Expiry",
+        compute="_compute_clinic_expiry",
+    )
+    clinic_expiring_points = fields.Float(
+        string="Points Expiring Next",
+        compute="_compute_clinic_expiry",
+    )
 
     @api.depends("code")
     def _compute_qr_code(self):
         for card in self:
             card.qr_code = card._qr_png(card._get_qr_payload()) if card.code else False
+
+    @api.depends("clinic_tier_id", "clinic_qualifying_spend", "program_id.clinic_tier_ids.threshold")
+    def _compute_clinic_tier_progress(self):
+        for card in self:
+            tiers = card.program_id.clinic_tier_ids
+            current = card.clinic_tier_id.threshold if card.clinic_tier_id else -1
+            following = tiers.filtered(lambda tier, current=current: tier.threshold > current)[:1]
+            card.clinic_next_tier_id = following
+            if following:
+                spend = card.clinic_qualifying_spend
+                card.clinic_amount_to_next_tier = max(following.threshold - spend, 0.0)
+                card.clinic_tier_progress = min(100.0, 100.0 * spend / following.threshold) if following.threshold else 100.0
+            else:
+                card.clinic_amount_to_next_tier = 0.0
+                card.clinic_tier_progress = 100.0 if card.clinic_tier_id else 0.0
+
+    @api.depends("clinic_total_spend", "clinic_tier_id", "program_id.clinic_discount_mode")
+    def _compute_clinic_discount_percent(self):
+        for card in self:
+            program = card.program_id
+            card.clinic_discount_percent = (
+                program._clinic_discount_for_spend(card.clinic_total_spend, card.clinic_tier_id) if program else 0.0
+            )
+
+    @api.depends("clinic_lot_ids.expiry_date", "clinic_lot_ids.remaining_points")
+    def _compute_clinic_expiry(self):
+        for card in self:
+            dated = card.clinic_lot_ids.filtered("expiry_date")
+            first = min(dated.mapped("expiry_date"), default=False)
+            card.clinic_next_expiry_date = first
+            card.clinic_expiring_points = sum(
+                dated.filtered(lambda lot, first=first: lot.expiry_date == first).mapped("remaining_points")
+            )
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -59,14 +142,18 @@ class LoyaltyCard(models.Model):
         for vals in vals_list:
             if not vals.get("code") and vals.get("program_id") in loyalty_program_ids:
                 vals["code"] = self._generate_clinic_code()
-        return super().create(vals_list)
+        cards = super().create(vals_list)
+        cards._clinic_give_welcome_bonus()
+        return cards
 
     def write(self, vals):
-        if "points" in vals and not self.env.context.get("clinic_ledger_internal"):
+        ledger_cards = self.filtered(lambda card: card.program_type == "loyalty")
+        if "points" in vals and ledger_cards and not self.env.context.get("clinic_ledger_internal"):
             # Stock flows (sale_loyalty, pos_loyalty, the balance wizard) set points
-            # directly: record each change as a ledger line so the balance stays the sum of
-            # the ledger.
-            for card in self:
+            # directly: record each change of a loyalty card as a ledger line so its
+            # balance stays the sum of its ledger. Coupons, gift cards and e-wallets keep
+            # Odoo's own bookkeeping.
+            for card in ledger_cards:
                 delta = vals["points"] - card.points
                 if not float_is_zero(delta, precision_digits=2):
                     card._clinic_post(
@@ -75,19 +162,42 @@ class LoyaltyCard(models.Model):
                         self.env.context.get("clinic_ledger_reason") or self.env._("Balance changed by Odoo"),
                         origin=self.env.context.get("clinic_ledger_origin"),
                     )
+            others = self - ledger_cards
+            if others:
+                super(LoyaltyCard, others).write(vals)
             vals = {k: v for k, v in vals.items() if k != "points"}
             if not vals:
                 return True
+            return super(LoyaltyCard, ledger_cards).write(vals)
         return super().write(vals)
 
-    def _clinic_post(self, kind, points, reason, source_key=None, origin=None, expiry_date=None, lots=None):
+    def _clinic_post(self, kind, points, reason, source_key=None, **kwargs):
         """Post one ledger line on this card and update its balance; return the line.
 
-        Idempotent per ``source_key``: posting the same event twice returns the first line.
-        The card row is locked for the whole operation, so concurrent postings on one card
-        (two terminals, two workers) run one after the other and the balance never goes
-        below zero. Points taken from the card consume ``lots``, by default the lots that
-        expire first.
+        See ``_clinic_post_once``; this returns the line whether it is new or was posted before.
+        """
+        return self._clinic_post_once(kind, points, reason, source_key=source_key, **kwargs)[0]
+
+    def _clinic_post_once(
+        self,
+        kind,
+        points,
+        reason,
+        source_key=None,
+        origin=None,
+        expiry_date=None,
+        lots=None,
+        amount=0.0,
+        sale_order=None,
+    ):
+        """Post one ledger line on this card and update its balance; return (line, created).
+
+        Idempotent per ``source_key``: posting the same event twice returns the first line
+        and ``created`` False. The card row is locked for the whole operation, so concurrent
+        postings on one card (two terminals, two workers) run one after the other and the
+        balance never goes below zero. Points taken from the card consume ``lots`` first,
+        then the lots that expire first. ``amount`` is the money paid (negative: refunded)
+        that counts towards tiers and the discount scale.
         """
         self.ensure_one()
         Ledger = self.env["clinic.loyalty.ledger"].sudo()
@@ -96,7 +206,7 @@ class LoyaltyCard(models.Model):
         if source_key:
             existing = Ledger.search([("card_id", "=", self.id), ("source_key", "=", source_key)], limit=1)
             if existing:
-                return existing
+                return existing, False
         if float_compare(balance + points, 0, precision_digits=2) < 0:
             raise UserError(
                 self.env._(
@@ -120,13 +230,16 @@ class LoyaltyCard(models.Model):
                 "expiry_date": expiry_date if points > 0 else False,
                 "remaining_points": points if points > 0 else 0.0,
                 "user_id": self.env.uid,
+                "amount": amount,
+                "sale_order_id": sale_order.id if sale_order else False,
+                "balance_after": balance + points,
             }
         )
         if points < 0:
             line._clinic_consume_lots(-points, lots=lots)
         self.env.cr.execute("UPDATE loyalty_card SET points = %s WHERE id = %s", [balance + points, self.id])
         self.invalidate_recordset(["points"])
-        return line
+        return line, True
 
     def _clinic_check_can_adjust(self):
         if not self.env.su and not self.env.user.has_group("clinic_loyalty.group_clinic_loyalty_manager"):
@@ -142,29 +255,333 @@ class LoyaltyCard(models.Model):
             raise UserError(self.env._("An adjustment must add or remove points."))
         return self._clinic_post("adjust", points, reason.strip())
 
+    # Tiers -----------------------------------------------------------------------------
+
+    def _clinic_spend_since(self):
+        """Start of the qualifying period of this card's programme (None: whole history)."""
+        self.ensure_one()
+        months = self.program_id.clinic_tier_window_months
+        if not months:
+            return None
+        return fields.Datetime.now() - relativedelta(months=months)
+
+    def _clinic_read_spend(self):
+        """(qualifying spend, total spend) of this card, summed from its ledger in one query."""
+        self.ensure_one()
+        since = self._clinic_spend_since()
+        self.env["clinic.loyalty.ledger"].flush_model(["amount", "date", "card_id"])
+        self.env.cr.execute(
+            """
+            SELECT COALESCE(SUM(amount), 0),
+                   COALESCE(SUM(amount) FILTER (WHERE %(since)s::timestamp IS NULL OR date >= %(since)s), 0)
+              FROM clinic_loyalty_ledger
+             WHERE card_id = %(card)s AND amount <> 0
+            """,
+            {"card": self.id, "since": since},
+        )
+        total, qualifying = self.env.cr.fetchone()
+        return qualifying, total
+
+    def _clinic_current_tier(self):
+        """The tier the card is in now: the one recorded, or the one its spend reaches."""
+        self.ensure_one()
+        program = self.program_id
+        if not program.clinic_tier_ids:
+            return self.env["clinic.loyalty.tier"]
+        return self.clinic_tier_id or program._clinic_tier_for_spend(self.clinic_qualifying_spend)
+
+    def _clinic_refresh_spend_and_tier(self, origin=None):
+        """Store the card's spend after an order or a refund; move it up (or down) a tier.
+
+        Returns the tier change record, if the tier changed.
+        """
+        self.ensure_one()
+        qualifying, total = self._clinic_read_spend()
+        old_tier = self.clinic_tier_id
+        new_tier = self.program_id._clinic_tier_for_spend(qualifying) if self.program_id.clinic_tier_ids else old_tier
+        vals = {"clinic_qualifying_spend": qualifying, "clinic_total_spend": total}
+        if new_tier != old_tier:
+            vals["clinic_tier_id"] = new_tier.id
+        self.sudo().with_context(tracking_disable=True).write(vals)
+        if new_tier == old_tier:
+            return self.env["clinic.loyalty.tier.history"]
+        change = (
+            self.env["clinic.loyalty.tier.history"]
+            .sudo()
+            .create(
+                {
+                    "card_id": self.id,
+                    "old_tier_id": old_tier.id,
+                    "new_tier_id": new_tier.id,
+                    "spend": qualifying,
+                    "origin": origin,
+                }
+            )
+        )
+        change._clinic_notify()
+        return change
+
     @api.model
-    def _cron_clinic_expire_lots(self, batch_size=1000):
+    def _cron_clinic_recompute_tiers(self, batch_size=50000):
+        """Recompute the qualifying spend and tier of the cards not checked today, one batch per call.
+
+        Set-based: one UPDATE sums each card's ledger over the qualifying period and picks its
+        tier, so 100,000 cards cost a few statements, not 100,000 ORM writes. Downgrades happen
+        here, when old orders leave a rolling period. Re-running the same day does nothing.
+        """
+        self.env.flush_all()
+        today = fields.Date.context_today(self)
+        programs = self.env["loyalty.program"].sudo().search([("clinic_tier_ids", "!=", False)])
+        done = 0
+        changes = []
+        for program in programs:
+            if done >= batch_size:
+                break
+            months = program.clinic_tier_window_months
+            since = fields.Datetime.now() - relativedelta(months=months) if months else None
+            self.env.cr.execute(
+                """
+                WITH batch AS (
+                    SELECT id, clinic_tier_id AS old_tier
+                      FROM loyalty_card
+                     WHERE program_id = %(program)s
+                       AND (clinic_tier_checked_on IS NULL OR clinic_tier_checked_on < %(today)s)
+                  ORDER BY id
+                     LIMIT %(limit)s
+                       FOR UPDATE
+                ), spend AS (
+                    SELECT batch.id, batch.old_tier,
+                           COALESCE(SUM(l.amount) FILTER (WHERE %(since)s::timestamp IS NULL OR l.date >= %(since)s), 0)
+                               AS qualifying,
+                           COALESCE(SUM(l.amount), 0) AS total
+                      FROM batch
+                 LEFT JOIN clinic_loyalty_ledger l ON l.card_id = batch.id AND l.amount <> 0
+                  GROUP BY batch.id, batch.old_tier
+                ), target AS (
+                    SELECT spend.*,
+                           (SELECT tier.id FROM clinic_loyalty_tier tier
+                             WHERE tier.program_id = %(program)s AND tier.threshold <= spend.qualifying + 0.005
+                          ORDER BY tier.threshold DESC LIMIT 1) AS new_tier
+                      FROM spend
+                )
+                UPDATE loyalty_card card
+                   SET clinic_qualifying_spend = target.qualifying,
+                       clinic_total_spend = target.total,
+                       clinic_tier_id = target.new_tier,
+                       clinic_tier_checked_on = %(today)s
+                  FROM target
+                 WHERE card.id = target.id
+             RETURNING card.id, target.old_tier, target.new_tier, target.qualifying
+                """,
+                {"program": program.id, "today": today, "since": since, "limit": batch_size - done},
+            )
+            rows = self.env.cr.fetchall()
+            done += len(rows)
+            changes += [
+                {"card_id": card_id, "old_tier_id": old, "new_tier_id": new, "spend": spend}
+                for card_id, old, new, spend in rows
+                if old != new
+            ]
+        self.env.invalidate_all()
+        if changes:
+            self.env["clinic.loyalty.tier.history"].sudo().create(changes)._clinic_notify()
+        remaining = 0
+        if done >= batch_size:
+            remaining = self.sudo().search_count(
+                [
+                    ("program_id", "in", programs.ids),
+                    "|",
+                    ("clinic_tier_checked_on", "=", False),
+                    ("clinic_tier_checked_on", "<", today),
+                ]
+            )
+        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+        return done
+
+    # Expiry ----------------------------------------------------------------------------
+
+    @api.model
+    def _cron_clinic_expire_lots(self, batch_size=10000):
         """Burn what is left of the lots whose expiry date has passed, one batch per call.
 
-        Each lot expires through its own ledger line (source ``expire:<lot id>``), so a run
-        that is interrupted or repeated never burns a lot twice. Progress is reported to the
-        scheduler, which calls again while lots remain.
+        Set-based, because a clinic with a million ledger lines expires thousands of lots a
+        night: a few statements write every expiry line, its lot use and the new balances.
+        Each lot expires through its own ledger line (source ``expire:<lot id>``, UNIQUE per
+        card), so an interrupted or repeated run never burns a lot twice. Progress is
+        reported to the scheduler, which calls again while lots remain.
         """
-        Ledger = self.env["clinic.loyalty.ledger"].sudo()
-        domain = [("remaining_points", ">", 0), ("expiry_date", "<", fields.Date.context_today(self))]
-        lots = Ledger.search(domain, order="card_id, expiry_date, id", limit=batch_size)
-        for lot in lots:
-            lot.card_id.sudo()._clinic_post(
-                "expire",
-                -lot.remaining_points,
-                self.env._("Points earned on %(date)s expired", date=fields.Date.to_string(lot.date.date())),
-                source_key=f"expire:{lot.id}",
-                origin=lot.origin,
-                lots=lot,
+        self.env.flush_all()
+        cr = self.env.cr
+        today = fields.Date.context_today(self)
+        # Cards first, in id order, as every other posting does: concurrent postings on a
+        # card wait for us instead of deadlocking.
+        cr.execute(
+            """
+            SELECT card_id, array_agg(id ORDER BY id)
+              FROM (SELECT id, card_id FROM clinic_loyalty_ledger
+                     WHERE remaining_points > 0 AND expiry_date < %s
+                  ORDER BY card_id, id LIMIT %s) lots
+          GROUP BY card_id
+            """,
+            [today, batch_size],
+        )
+        rows = cr.fetchall()
+        if not rows:
+            self.env["ir.cron"]._notify_progress(done=0, remaining=0)
+            return 0
+        card_ids = [row[0] for row in rows]
+        lot_ids = [lot_id for row in rows for lot_id in row[1]]
+        cr.execute("SELECT id FROM loyalty_card WHERE id = ANY(%s) ORDER BY id FOR UPDATE", [card_ids])
+        reason = self.env._("Points earned on %(date)s expired")
+        cr.execute(
+            SQL(
+                """
+                WITH lots AS (
+                    SELECT lot.id, lot.card_id, lot.partner_id, lot.program_id, lot.company_id, lot.origin,
+                           lot.remaining_points, lot.date,
+                           card.points - SUM(lot.remaining_points) OVER (PARTITION BY lot.card_id ORDER BY lot.id)
+                               AS balance_after
+                      FROM clinic_loyalty_ledger lot
+                      JOIN loyalty_card card ON card.id = lot.card_id
+                     WHERE lot.id = ANY(%(lots)s) AND lot.remaining_points > 0
+                ), lines AS (
+                    INSERT INTO clinic_loyalty_ledger (
+                        card_id, partner_id, program_id, company_id, kind, points, date, user_id, reason,
+                        origin, source_key, remaining_points, amount, balance_after,
+                        create_uid, create_date, write_uid, write_date)
+                    SELECT lots.card_id, lots.partner_id, lots.program_id, lots.company_id, 'expire',
+                           -lots.remaining_points, %(now)s, %(uid)s,
+                           replace(%(reason)s, %(placeholder)s, to_char(lots.date, 'YYYY-MM-DD')),
+                           lots.origin, 'expire:' || lots.id, 0, 0, lots.balance_after,
+                           %(uid)s, %(now)s, %(uid)s, %(now)s
+                      FROM lots
+                        ON CONFLICT (card_id, source_key) WHERE source_key IS NOT NULL DO NOTHING
+                 RETURNING id, source_key, card_id, points
+                ), uses AS (
+                    INSERT INTO clinic_loyalty_lot_use (line_id, lot_id, points, create_uid, create_date,
+                                                        write_uid, write_date)
+                    SELECT lines.id, substr(lines.source_key, 8)::int, -lines.points,
+                           %(uid)s, %(now)s, %(uid)s, %(now)s
+                      FROM lines
+                ), burnt AS (
+                    UPDATE clinic_loyalty_ledger lot
+                       SET remaining_points = 0, write_uid = %(uid)s, write_date = %(now)s
+                      FROM lines
+                     WHERE lot.id = substr(lines.source_key, 8)::int
+                ), per_card AS (
+                    SELECT card_id, SUM(points) AS points, COUNT(*) AS lots FROM lines GROUP BY card_id
+                )
+                UPDATE loyalty_card card
+                   SET points = card.points + per_card.points
+                  FROM per_card
+                 WHERE card.id = per_card.card_id
+             RETURNING per_card.lots
+                """,
+                lots=lot_ids,
+                now=fields.Datetime.now(),
+                uid=self.env.uid,
+                reason=reason,
+                placeholder="%(date)s",
             )
-        remaining = Ledger.search_count(domain) if len(lots) == batch_size else 0
-        self.env["ir.cron"]._notify_progress(done=len(lots), remaining=remaining)
-        return len(lots)
+        )
+        done = sum(row[0] for row in cr.fetchall())
+        self.env.invalidate_all()
+        remaining = 0
+        if len(lot_ids) >= batch_size:
+            cr.execute(
+                "SELECT COUNT(*) FROM clinic_loyalty_ledger WHERE remaining_points > 0 AND expiry_date < %s",
+                [today],
+            )
+            remaining = cr.fetchone()[0]
+        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+        return done
+
+    @api.model
+    def _cron_clinic_send_expiry_reminders(self, batch_size=1000):
+        """Tell patients, once, that points expire in N days (N set on the programme).
+
+        The points of a card expiring on one date form one reminder; its UNIQUE key (card,
+        expiry date, N) makes a repeated run send nothing new. One batch per call.
+        """
+        self.env.flush_all()
+        cr = self.env.cr
+        today = fields.Date.context_today(self)
+        cr.execute(
+            """
+            SELECT lot.card_id, lot.expiry_date, program.clinic_expiry_reminder_days, SUM(lot.remaining_points)
+              FROM clinic_loyalty_ledger lot
+              JOIN loyalty_program program ON program.id = lot.program_id
+             WHERE lot.remaining_points > 0
+               AND program.clinic_expiry_reminder_days > 0
+               AND lot.expiry_date >= %(today)s
+               AND lot.expiry_date <= %(today)s + program.clinic_expiry_reminder_days
+               AND NOT EXISTS (SELECT 1 FROM clinic_loyalty_reminder r
+                                WHERE r.card_id = lot.card_id AND r.expiry_date = lot.expiry_date
+                                  AND r.days = program.clinic_expiry_reminder_days)
+          GROUP BY lot.card_id, lot.expiry_date, program.clinic_expiry_reminder_days
+          ORDER BY lot.expiry_date, lot.card_id
+             LIMIT %(limit)s
+            """,
+            {"today": today, "limit": batch_size},
+        )
+        rows = cr.fetchall()
+        reminders = (
+            self.env["clinic.loyalty.reminder"]
+            .sudo()
+            .create(
+                [
+                    {"card_id": card_id, "expiry_date": expiry, "days": days, "points": points}
+                    for card_id, expiry, days, points in rows
+                ]
+            )
+        )
+        reminders._clinic_notify()
+        remaining = 1 if len(rows) >= batch_size else 0
+        self.env["ir.cron"]._notify_progress(done=len(rows), remaining=remaining)
+        return reminders
+
+    # Bonuses ---------------------------------------------------------------------------
+
+    def _clinic_give_welcome_bonus(self):
+        for card in self:
+            program = card.program_id
+            if program.clinic_bonus and program.clinic_welcome_points > 0 and card.partner_id:
+                card._clinic_post(
+                    "earn",
+                    program.clinic_welcome_points,
+                    self.env._("Welcome bonus"),
+                    source_key="welcome",
+                )
+
+    @api.model
+    def _cron_clinic_birthday_bonus(self):
+        """Give the birthday bonus to patients born on this day; once a year per card."""
+        today = fields.Date.context_today(self)
+        self.env.cr.execute(
+            """
+            SELECT card.id
+              FROM loyalty_card card
+              JOIN loyalty_program program ON program.id = card.program_id
+              JOIN res_partner partner ON partner.id = card.partner_id
+             WHERE program.clinic_bonus AND program.clinic_birthday_points > 0 AND program.active
+               AND card.active AND partner.active AND partner.clinic_birth_date IS NOT NULL
+               AND EXTRACT(MONTH FROM partner.clinic_birth_date) = %(month)s
+               AND EXTRACT(DAY FROM partner.clinic_birth_date) = %(day)s
+               AND NOT EXISTS (SELECT 1 FROM clinic_loyalty_ledger l
+                                WHERE l.card_id = card.id AND l.source_key = %(key)s)
+            """,
+            {"month": today.month, "day": today.day, "key": f"birthday:{today.year}"},
+        )
+        cards = self.sudo().browse([row[0] for row in self.env.cr.fetchall()])
+        for card in cards:
+            card._clinic_post(
+                "earn",
+                card.program_id.clinic_birthday_points,
+                self.env._("Birthday bonus %(year)s", year=today.year),
+                source_key=f"birthday:{today.year}",
+            )
+        self.env["ir.cron"]._notify_progress(done=len(cards), remaining=0)
+        return cards
 
     @api.model
     def _generate_clinic_code(self):

@@ -1,4 +1,8 @@
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+from odoo.tools import float_round
+
+ROUNDING_METHODS = {"down": "DOWN", "half": "HALF-UP", "up": "UP"}
 
 
 class LoyaltyProgram(models.Model):
@@ -8,6 +12,103 @@ class LoyaltyProgram(models.Model):
         string="Points Valid for (months)",
         help="Points earned expire this many months after they were earned; 0 keeps them forever.",
     )
+    clinic_bonus = fields.Boolean(
+        string="Clinic Bonus Rules",
+        help="Points are computed on the server from what the patient paid, with the rates, tiers, "
+        "limits and bonuses below, and every change is kept in the points ledger. The programme's "
+        "own rules are then not used to give points.",
+    )
+    clinic_earn_rate = fields.Float(
+        string="Cashback (%)",
+        digits=(5, 2),
+        help="Share of the amount paid (not the part paid with points) returned as points, when the "
+        "programme has no tiers.",
+    )
+    clinic_earn_trigger = fields.Selection(
+        selection=[("confirm", "Order confirmed"), ("paid", "Invoice paid")],
+        string="Points Earned When",
+        default="confirm",
+        required=True,
+        help="Sales orders earn points when confirmed, or only once all their invoices are paid.",
+    )
+    clinic_rounding = fields.Selection(
+        selection=[
+            ("down", "Down to whole points"),
+            ("half", "To the nearest whole point"),
+            ("up", "Up to whole points"),
+            ("none", "Keep hundredths"),
+        ],
+        string="Rounding of Points",
+        default="down",
+        required=True,
+    )
+    clinic_max_redeem_percent = fields.Float(
+        string="Max. Share Paid with Points (%)",
+        digits=(5, 2),
+        default=100.0,
+        help="At most this share of an order's amount can be paid with points.",
+    )
+    clinic_tier_ids = fields.One2many(
+        comodel_name="clinic.loyalty.tier",
+        inverse_name="program_id",
+        string="Tiers",
+        copy=True,
+    )
+    clinic_tier_window_months = fields.Integer(
+        string="Qualifying Period (months)",
+        help="Spend that qualifies for a tier is counted over this many last months; 0 counts the "
+        "whole history.",
+    )
+    clinic_tier_upgrade = fields.Selection(
+        selection=[("this_order", "From the order that crosses the threshold"), ("next_order", "From the next order")],
+        string="New Tier Applies",
+        default="next_order",
+        required=True,
+    )
+    clinic_category_rate_ids = fields.One2many(
+        comodel_name="clinic.loyalty.category.rate",
+        inverse_name="program_id",
+        string="Category Rates",
+        copy=True,
+        help="Cashback rates that replace the tier's rate for services of these categories, or "
+        "categories that earn nothing.",
+    )
+    clinic_welcome_points = fields.Float(string="Welcome Bonus", help="Points given when a card is issued.")
+    clinic_birthday_points = fields.Float(string="Birthday Bonus", help="Points given on the patient's birthday.")
+    clinic_boost_factor = fields.Float(
+        string="Boost Multiplier",
+        default=1.0,
+        help="Points earned between the boost dates are multiplied by this factor (2 gives double points).",
+    )
+    clinic_boost_date_from = fields.Date(string="Boost From")
+    clinic_boost_date_to = fields.Date(string="Boost Until")
+    clinic_discount_mode = fields.Selection(
+        selection=[("none", "No card discount"), ("fixed", "Fixed discount"), ("scale", "Discount scale")],
+        string="Card Discount",
+        default="none",
+        required=True,
+    )
+    clinic_discount_percent = fields.Float(string="Card Discount (%)", digits=(5, 2))
+    clinic_discount_step_ids = fields.One2many(
+        comodel_name="clinic.loyalty.discount.step",
+        inverse_name="program_id",
+        string="Discount Scale",
+        copy=True,
+    )
+    clinic_discount_categ_ids = fields.Many2many(
+        comodel_name="product.category",
+        relation="clinic_loyalty_program_discount_categ_rel",
+        string="Discounted Categories",
+        help="The card discount applies to services of these categories (and their subcategories); "
+        "empty applies it to every line.",
+    )
+    clinic_expiry_reminder_days = fields.Integer(
+        string="Remind Before Expiry (days)",
+        default=5,
+        help="Patients are told this many days before their points expire; 0 sends no reminder.",
+    )
+    clinic_notify_email = fields.Boolean(string="Notify by Email", default=True)
+    clinic_notify_sms = fields.Boolean(string="Notify by SMS")
 
     _sql_constraints = [
         (
@@ -15,4 +116,96 @@ class LoyaltyProgram(models.Model):
             "CHECK(clinic_points_validity_months >= 0)",
             "The validity of points cannot be negative.",
         ),
+        (
+            "clinic_max_redeem_percent_range",
+            "CHECK(clinic_max_redeem_percent >= 0 AND clinic_max_redeem_percent <= 100)",
+            "The share of an order payable with points is between 0 and 100%.",
+        ),
+        (
+            "clinic_tier_window_months_positive",
+            "CHECK(clinic_tier_window_months >= 0)",
+            "The qualifying period cannot be negative.",
+        ),
+        (
+            "clinic_expiry_reminder_days_positive",
+            "CHECK(clinic_expiry_reminder_days >= 0)",
+            "The reminder delay cannot be negative.",
+        ),
     ]
+
+    @api.constrains("clinic_earn_rate", "clinic_discount_percent", "clinic_boost_factor")
+    def _check_clinic_rates(self):
+        for program in self:
+            if not 0 <= program.clinic_earn_rate <= 100 or not 0 <= program.clinic_discount_percent <= 100:
+                raise ValidationError(
+                    self.env._("Cashback and discount rates of %(program)s are between 0 and 100%.", program=program.name)
+                )
+            if program.clinic_boost_factor <= 0:
+                raise ValidationError(
+                    self.env._(
+                        "The boost multiplier of %(program)s must be above 0 (1 means no boost).", program=program.name
+                    )
+                )
+
+    @api.constrains("clinic_boost_date_from", "clinic_boost_date_to")
+    def _check_clinic_boost_dates(self):
+        for program in self:
+            start, end = program.clinic_boost_date_from, program.clinic_boost_date_to
+            if start and end and start > end:
+                raise ValidationError(
+                    self.env._("The boost of %(program)s ends before it starts.", program=program.name)
+                )
+
+    def _clinic_tier_for_spend(self, spend):
+        """The highest tier whose threshold ``spend`` reaches (tiers are ordered by threshold)."""
+        self.ensure_one()
+        reached = self.clinic_tier_ids.filtered(lambda tier: tier.threshold <= spend + 0.005)
+        return reached[-1:] if reached else self.env["clinic.loyalty.tier"]
+
+    def _clinic_base_rate(self, tier):
+        """Cashback % for lines without a category rate: the tier's, else the programme's."""
+        self.ensure_one()
+        return tier.earn_rate if tier else self.clinic_earn_rate
+
+    def _clinic_category_rates(self):
+        """{category id: rate or None (excluded)}, with each category's rule inherited by its subcategories.
+
+        One query for the whole programme, so pricing an order costs the same whatever its size.
+        """
+        self.ensure_one()
+        rates = {}
+        if not self.clinic_category_rate_ids:
+            return rates
+        # Deeper categories win over their parents: apply the rules from the top down.
+        rules = self.clinic_category_rate_ids.sorted(lambda r: len(r.categ_id.parent_path or ""))
+        categories = self.env["product.category"].search([("id", "child_of", rules.categ_id.ids)])
+        for rule in rules:
+            prefix = rule.categ_id.parent_path
+            for categ in categories:
+                if categ.parent_path.startswith(prefix):
+                    rates[categ.id] = None if rule.excluded else rule.rate
+        return rates
+
+    def _clinic_boost(self, day):
+        self.ensure_one()
+        start, end = self.clinic_boost_date_from, self.clinic_boost_date_to
+        if self.clinic_boost_factor != 1 and (not start or start <= day) and (not end or day <= end):
+            return self.clinic_boost_factor
+        return 1.0
+
+    def _clinic_round_points(self, points):
+        self.ensure_one()
+        if self.clinic_rounding == "none":
+            return float_round(points, precision_digits=2, rounding_method="DOWN")
+        return float_round(points, precision_rounding=1, rounding_method=ROUNDING_METHODS[self.clinic_rounding])
+
+    def _clinic_discount_for_spend(self, spend, tier=None):
+        """Card discount % for a patient who has spent ``spend`` so far (applies from the next visit)."""
+        self.ensure_one()
+        percent = 0.0
+        if self.clinic_discount_mode == "fixed":
+            percent = self.clinic_discount_percent
+        elif self.clinic_discount_mode == "scale":
+            steps = self.clinic_discount_step_ids.filtered(lambda step: step.threshold <= spend + 0.005)
+            percent = steps[-1:].percent if steps else 0.0
+        return max(percent, tier.discount_percent if tier else 0.0)

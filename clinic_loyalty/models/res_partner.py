@@ -43,6 +43,17 @@ class ResPartner(models.Model):
         string="Patients with the Same Phone",
         compute="_compute_clinic_duplicate_patient_ids",
     )
+    clinic_birth_date = fields.Date(string="Date of Birth")
+    clinic_consent_reminders = fields.Boolean(
+        string="Care Reminders and Loyalty Notices",
+        default=True,
+        help="The patient accepts messages about their own care and loyalty account: points "
+        "earned, points about to expire, tier changes.",
+    )
+    clinic_consent_marketing = fields.Boolean(
+        string="Marketing Messages",
+        help="The patient accepts promotions and campaigns. Without it, no marketing message is sent.",
+    )
     clinic_lookup = fields.Char(
         string="Card or Phone",
         compute="_compute_clinic_lookup",
@@ -181,6 +192,10 @@ class ResPartner(models.Model):
         holders = Card.search([("program_id", "=", program.id), ("partner_id", "in", self.ids)])
         missing = self - holders.partner_id
         return Card.create([{"program_id": program.id, "partner_id": p.id, "points": 0} for p in missing])
+
+    def _clinic_sms_number(self):
+        self.ensure_one()
+        return self.mobile or self.phone
 
     def _clinic_phones(self):
         """The partner's numbers in E.164; a form being edited may still show them as typed."""

@@ -18,6 +18,8 @@ class ClinicLoyaltyCommon(BaseCommon):
             {
                 "name": "Test Bonus Card",
                 "program_type": "loyalty",
+                "applies_on": "both",
+                "trigger": "auto",
                 "company_id": cls.company.id,
                 "rule_ids": [(0, 0, {"reward_point_mode": "money", "reward_point_amount": 0.1})],
                 "reward_ids": [(0, 0, {"reward_type": "discount", "discount_mode": "per_point", "discount": 1})],
@@ -48,3 +50,67 @@ class ClinicLoyaltyCommon(BaseCommon):
                 **vals,
             }
         )
+
+
+class ClinicBonusCommon(ClinicLoyaltyCommon):
+    """The test programme as a clinic bonus programme (10% back, points valid 12 months), with
+    services in two categories and a helper that sells them on sales orders."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.program.write(
+            {
+                "clinic_bonus": True,
+                "clinic_earn_rate": 10.0,
+                "clinic_points_validity_months": 12,
+                "clinic_notify_email": True,
+                "clinic_notify_sms": True,
+            }
+        )
+        cls.points_reward = cls.program.reward_ids
+        Category = cls.env["product.category"]
+        cls.categ_dental = Category.create({"name": "Dental"})
+        cls.categ_implants = Category.create({"name": "Implants", "parent_id": cls.categ_dental.id})
+        cls.categ_cosmetics = Category.create({"name": "Cosmetics"})
+        cls.service = cls._service("Consultation", 2200.0, cls.categ_dental)
+        cls.patient = cls._patient("Anna Petrova", "+7 912 345 6789", email="anna@example.com")
+        cls.card = cls.patient.clinic_card_ids
+
+    @classmethod
+    def _service(cls, name, price, categ):
+        return cls.env["product.product"].create(
+            {"name": name, "type": "service", "list_price": price, "categ_id": categ.id, "taxes_id": [(5, 0, 0)]}
+        )
+
+    @classmethod
+    def _order(cls, lines, partner=None):
+        """A quotation for ``partner`` (default: the patient); ``lines`` are (product, qty[, price])."""
+        return cls.env["sale.order"].create(
+            {
+                "partner_id": (partner or cls.patient).id,
+                "order_line": [
+                    (
+                        0,
+                        0,
+                        {
+                            "product_id": line[0].id,
+                            "product_uom_qty": line[1],
+                            **({"price_unit": line[2]} if len(line) > 2 else {}),
+                        },
+                    )
+                    for line in lines
+                ],
+            }
+        )
+
+    def _use_points(self, order, points=0.0):
+        """Pay part of ``order`` with points, as the salesperson does with the reward button."""
+        order.clinic_points_to_use = points
+        order._update_programs_and_rewards()
+        result = order._apply_program_reward(self.points_reward, self.card)
+        self.assertFalse(result.get("error"), result)
+        return order.order_line.filtered("reward_id")
+
+    def _give(self, points, **kwargs):
+        return self.card._clinic_post("earn", points, "Opening", **kwargs)

@@ -1,0 +1,39 @@
+from odoo import models
+
+
+class AccountMove(models.Model):
+    _inherit = "account.move"
+
+    def _post(self, soft=True):
+        posted = super()._post(soft=soft)
+        posted.filtered(lambda move: move.move_type == "out_refund")._clinic_reverse_refunded_orders()
+        return posted
+
+    def _invoice_paid_hook(self):
+        result = super()._invoice_paid_hook()
+        invoices = self.filtered(lambda move: move.move_type == "out_invoice")
+        invoices.invoice_line_ids.sale_line_ids.order_id._clinic_earn_when_paid()
+        return result
+
+    def _clinic_reverse_refunded_orders(self):
+        """A credit note reverses the loyalty of the orders it refunds, in proportion.
+
+        The share refunded of an order is the credit note's amount on the order's service
+        and product lines over those lines' total: refunding one of two equal services
+        takes back half of the points earned and gives back half of the points spent.
+        """
+        for refund in self:
+            refunded = {}
+            for line in refund.invoice_line_ids:
+                for sale_line in line.sale_line_ids.filtered(lambda sol: not sol.reward_id):
+                    order = sale_line.order_id
+                    refunded[order] = refunded.get(order, 0.0) + line.price_total
+            for order, amount in refunded.items():
+                gross = sum(order._clinic_product_lines().mapped("price_total"))
+                if gross <= 0 or amount <= 0:
+                    continue
+                order._clinic_reverse(
+                    min(amount / gross, 1.0),
+                    f"account.move:{refund.id}",
+                    self.env._("Refund %(refund)s of order %(order)s", refund=refund.name, order=order.name),
+                )

@@ -1,0 +1,46 @@
+from odoo import models
+
+
+class ClinicLoyaltyNotificationMixin(models.AbstractModel):
+    """Sends a record's loyalty message to its card's patient by email and SMS.
+
+    Records carry ``card_id``; the models name their templates. Messages are queued
+    (``mail.mail`` and ``sms.sms`` in state outgoing), sent by Odoo's mail and SMS
+    schedulers, only to patients who accept care and loyalty notices, and only on the
+    channels the programme enables.
+    """
+
+    _name = "clinic.loyalty.notification.mixin"
+    _description = "Clinic Loyalty Notification"
+
+    _clinic_mail_template = None
+    _clinic_sms_template = None
+
+    def _clinic_notify(self):
+        recipients = self.filtered(lambda rec: rec.card_id.partner_id.clinic_consent_reminders)
+        if not recipients:
+            return
+        mail_template = self.env.ref(self._clinic_mail_template, raise_if_not_found=False)
+        sms_template = self.env.ref(self._clinic_sms_template, raise_if_not_found=False)
+        by_email = recipients.filtered(lambda rec: rec.card_id.program_id.clinic_notify_email and rec.card_id.partner_id.email)
+        if mail_template and by_email:
+            mail_template.sudo().send_mail_batch(by_email.ids, force_send=False)
+        by_sms = recipients.filtered(
+            lambda rec: rec.card_id.program_id.clinic_notify_sms and rec.card_id.partner_id._clinic_sms_number()
+        )
+        if sms_template and by_sms:
+            bodies = sms_template.sudo()._render_field("body", by_sms.ids, compute_lang=True)
+            self.env["sms.sms"].sudo().create(
+                [
+                    {
+                        "partner_id": rec.card_id.partner_id.id,
+                        "number": rec.card_id.partner_id._clinic_sms_number(),
+                        "body": bodies[rec.id],
+                        "state": "outgoing",
+                    }
+                    for rec in by_sms
+                ]
+            )
+        if "sent_email" in self._fields:
+            by_email.write({"sent_email": True})
+            by_sms.write({"sent_sms": True})

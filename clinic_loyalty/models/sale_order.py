@@ -1,0 +1,360 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import float_compare, float_is_zero, format_amount
+
+# Reward lines of these programmes are money the patient already paid (gift card, e-wallet):
+# they do not lower the amount that earns points.
+PREPAID_PROGRAM_TYPES = ("gift_card", "ewallet")
+
+
+class SaleOrder(models.Model):
+    _inherit = "sale.order"
+
+    clinic_ledger_ids = fields.One2many(
+        comodel_name="clinic.loyalty.ledger",
+        inverse_name="sale_order_id",
+        string="Loyalty Ledger",
+        readonly=True,
+    )
+    clinic_loyalty_round = fields.Integer(
+        copy=False,
+        default=0,
+        readonly=True,
+        help="Incremented when the order is cancelled, so a re-confirmed order earns again.",
+    )
+    clinic_points_to_use = fields.Float(
+        string="Points to Use",
+        copy=False,
+        help="How many points the patient wants to pay with; empty uses as many as the programme allows.",
+    )
+    clinic_points_earned = fields.Float(string="Points Earned", compute="_compute_clinic_points")
+    clinic_points_spent = fields.Float(string="Points Spent", compute="_compute_clinic_points")
+
+    @api.depends("clinic_ledger_ids.points")
+    def _compute_clinic_points(self):
+        for order in self:
+            lines = order.clinic_ledger_ids
+            order.clinic_points_earned = sum(lines.filtered(lambda line: line.kind == "earn").mapped("points"))
+            order.clinic_points_spent = -sum(lines.filtered(lambda line: line.kind == "spend").mapped("points"))
+
+    # Stock sale_loyalty hooks ------------------------------------------------------------
+
+    def _program_check_compute_points(self, programs):
+        # The points a clinic programme gives are the server's own computation, so what
+        # the order shows before confirmation is what the patient will earn.
+        result = super()._program_check_compute_points(programs)
+        for program in programs.filtered("clinic_bonus"):
+            status = result.get(program, {})
+            if "points" in status:
+                card = self._clinic_card(program)
+                status["points"] = [self._clinic_compute_earning(card, program)["points"]]
+        return result
+
+    def _get_real_points_for_coupon(self, coupon, post_confirm=False):
+        # Points of a clinic programme can be spent once earned, not on the order that earns them.
+        if not coupon.program_id.clinic_bonus:
+            return super()._get_real_points_for_coupon(coupon, post_confirm=post_confirm)
+        self.ensure_one()
+        points = coupon.points - sum(self.order_line.filtered(lambda line: line.coupon_id == coupon).mapped("points_cost"))
+        return coupon.currency_id.round(points)
+
+    def _get_point_changes(self):
+        # The ledger moves the points of clinic programmes (see _clinic_post_loyalty), once per event.
+        changes = super()._get_point_changes()
+        return {coupon: points for coupon, points in changes.items() if not coupon.program_id.clinic_bonus}
+
+    def _add_points_for_coupon(self, coupon_points):
+        if self.state == "sale":
+            # A confirmed order's clinic points are in the ledger: only record the figure.
+            clinic = {coupon: points for coupon, points in coupon_points.items() if coupon.program_id.clinic_bonus}
+            for entry in self.coupon_point_ids.sudo():
+                if entry.coupon_id in clinic:
+                    entry.points = clinic.pop(entry.coupon_id)
+            coupon_points = {c: p for c, p in coupon_points.items() if not c.program_id.clinic_bonus}
+            if clinic:
+                self.sudo().with_context(tracking_disable=True).write(
+                    {"coupon_point_ids": [(0, 0, {"coupon_id": c.id, "points": p}) for c, p in clinic.items()]}
+                )
+        return super()._add_points_for_coupon(coupon_points)
+
+    def _get_reward_values_discount(self, reward, coupon, **kwargs):
+        values = super()._get_reward_values_discount(reward, coupon, **kwargs)
+        program = reward.program_id
+        if not program.clinic_bonus or reward.discount_mode != "per_point":
+            return values
+        # Paying with points is capped at the programme's share of the order, and at what
+        # the patient asked to use.
+        cap = self._clinic_points_payment_cap(program)
+        if self.clinic_points_to_use > 0:
+            cap = min(cap, self.clinic_points_to_use * reward.discount)
+        discount = -sum(vals["price_unit"] * vals.get("product_uom_qty", 1.0) for vals in values)
+        if discount > cap and discount > 0:
+            factor = cap / discount
+            for vals in values:
+                vals["price_unit"] *= factor
+                vals["points_cost"] = (vals.get("points_cost") or 0.0) * factor
+        return values
+
+    def action_confirm(self):
+        self._clinic_check_spending()
+        result = super().action_confirm()
+        self.filtered(lambda order: order.state == "sale")._clinic_post_loyalty()
+        return result
+
+    def _action_cancel(self):
+        confirmed = self.filtered(lambda order: order.state == "sale")
+        result = super()._action_cancel()
+        for order in confirmed:
+            order._clinic_reverse(1.0, "cancel", order.env._("Order %(order)s cancelled", order=order.name))
+            order.clinic_loyalty_round += 1
+        return result
+
+    # Clinic programme ------------------------------------------------------------------
+
+    def _clinic_card(self, program=None):
+        """The patient's card in a clinic bonus programme for this order (empty if none)."""
+        self.ensure_one()
+        Card = self.env["loyalty.card"]
+        used = (self.coupon_point_ids.coupon_id | self.order_line.coupon_id).filtered(
+            lambda card: card.program_id.clinic_bonus and (not program or card.program_id == program)
+        )
+        if used:
+            return used[:1]
+        program = program or self.company_id.clinic_loyalty_program_id
+        if not program.clinic_bonus or not self.partner_id:
+            return Card
+        return Card.sudo().search([("program_id", "=", program.id), ("partner_id", "=", self.partner_id.id)], limit=1)
+
+    def _clinic_product_lines(self):
+        return self.order_line.filtered(
+            lambda line: line.product_id and not line.display_type and not line.reward_id and not line.combo_item_id
+        )
+
+    def _clinic_points_lines(self, card):
+        return self.order_line.filtered(lambda line: line.reward_id and line.coupon_id == card)
+
+    def _clinic_points_payment_cap(self, program):
+        """Most of this order (untaxed, as reward lines are priced) that may be paid with points."""
+        gross = sum(self._clinic_product_lines().mapped("price_subtotal"))
+        return self.currency_id.round(gross * program.clinic_max_redeem_percent / 100.0)
+
+    def _clinic_compute_earning(self, card, program=None):
+        """Points this order earns on ``card``, computed from the order itself.
+
+        Returns ``{"points", "paid", "rate", "tier"}``: ``paid`` is what the patient pays
+        with money (lines net of discounts and of the part paid with points; gift cards
+        and e-wallets count as paid). Each line earns its category's rate, else the tier's
+        (or the programme's) rate; the boost multiplies the total, rounded as configured.
+        A fixed number of queries whatever the number of lines.
+        """
+        self.ensure_one()
+        program = program or card.program_id
+        product_lines = self._clinic_product_lines()
+        gross = sum(product_lines.mapped("price_total"))
+        discounts = -sum(
+            line.price_total
+            for line in self.order_line
+            if line.reward_id and line.reward_id.program_id.program_type not in PREPAID_PROGRAM_TYPES
+        )
+        paid = max(gross - discounts, 0.0)
+        ratio = paid / gross if gross else 0.0
+        tier = card._clinic_current_tier() if card else self.env["clinic.loyalty.tier"]
+        if card and program.clinic_tier_ids and program.clinic_tier_upgrade == "this_order":
+            qualifying = card._clinic_read_spend()[0]
+            reached = program._clinic_tier_for_spend(qualifying + paid)
+            if reached and (not tier or reached.threshold > tier.threshold):
+                tier = reached
+        base_rate = program._clinic_base_rate(tier)
+        category_rates = program._clinic_category_rates()
+        raw = 0.0
+        for line in product_lines:
+            rate = category_rates.get(line.product_id.categ_id.id, base_rate)
+            if rate:
+                raw += line.price_total * ratio * rate / 100.0
+        day = fields.Date.to_date(self.date_order) if self.date_order else fields.Date.context_today(self)
+        points = program._clinic_round_points(raw * program._clinic_boost(day))
+        return {"points": max(points, 0.0), "paid": self.currency_id.round(paid), "rate": base_rate, "tier": tier}
+
+    def _clinic_spending(self, card):
+        """(points spent, amount paid with points untaxed) by this order's reward lines on ``card``."""
+        lines = self._clinic_points_lines(card)
+        return sum(lines.mapped("points_cost")), -sum(lines.mapped("price_subtotal"))
+
+    def _clinic_check_spending(self):
+        """Refuse, before anything is written, an order that spends points it may not."""
+        for order in self:
+            card = order._clinic_card()
+            if not card:
+                continue
+            points, paid_with_points = order._clinic_spending(card)
+            if float_is_zero(points, precision_digits=2):
+                continue
+            program = card.program_id
+            cap = order._clinic_points_payment_cap(program)
+            if float_compare(paid_with_points, cap, precision_digits=2) > 0:
+                raise UserError(
+                    self.env._(
+                        "Order %(order)s pays %(paid)s with points, more than the %(percent)s%% of the order "
+                        "that %(program)s allows (%(cap)s). Lower the points used.",
+                        order=order.name,
+                        paid=format_amount(self.env, paid_with_points, order.currency_id),
+                        percent=f"{program.clinic_max_redeem_percent:g}",
+                        program=program.name,
+                        cap=format_amount(self.env, cap, order.currency_id),
+                    )
+                )
+            if float_compare(points, card.points, precision_digits=2) > 0:
+                raise UserError(
+                    self.env._(
+                        "Order %(order)s uses %(points)s but card %(card)s has %(balance)s. Lower the "
+                        "points used to at most the balance.",
+                        order=order.name,
+                        points=card._format_points(points),
+                        card=card.code,
+                        balance=card._format_points(card.points),
+                    )
+                )
+
+    def _clinic_key(self, event):
+        self.ensure_one()
+        return f"sale.order:{self.id}:{self.clinic_loyalty_round}:{event}"
+
+    def _clinic_post_loyalty(self):
+        """Post the points a confirmed order spends and earns, once per order and confirmation."""
+        for order in self:
+            card = order._clinic_card()
+            if not card:
+                continue
+            order._clinic_check_spending()
+            order._clinic_post_spending(card)
+            if card.program_id.clinic_earn_trigger == "confirm":
+                order._clinic_post_earning(card)
+
+    def _clinic_post_spending(self, card):
+        self.ensure_one()
+        points, paid_with_points = self._clinic_spending(card)
+        if float_is_zero(points, precision_digits=2):
+            return self.env["clinic.loyalty.ledger"]
+        return card.sudo()._clinic_post(
+            "spend",
+            -points,
+            self.env._("Paid on order %(order)s", order=self.name),
+            source_key=self._clinic_key("spend"),
+            origin=self.name,
+            sale_order=self,
+        )
+
+    def _clinic_post_earning(self, card):
+        self.ensure_one()
+        figures = self._clinic_compute_earning(card)
+        if float_is_zero(figures["points"], precision_digits=2) and float_is_zero(figures["paid"], precision_digits=2):
+            return self.env["clinic.loyalty.ledger"]
+        card = card.sudo()
+        line, created = card._clinic_post_once(
+            "earn",
+            figures["points"],
+            self.env._(
+                "Order %(order)s: %(rate)s%% of %(amount)s",
+                order=self.name,
+                rate=f"{figures['rate']:g}",
+                amount=format_amount(self.env, figures["paid"], self.currency_id),
+            ),
+            source_key=self._clinic_key("earn"),
+            origin=self.name,
+            amount=figures["paid"],
+            sale_order=self,
+        )
+        if created:
+            card._clinic_refresh_spend_and_tier(origin=self.name)
+            if line.points > 0:
+                line._clinic_notify()
+        return line
+
+    def _clinic_reverse(self, ratio, event, reason):
+        """Give back ``ratio`` of what this order spent and take back ``ratio`` of what it earned.
+
+        Used by cancellation (ratio 1) and credit notes (the refunded share). Never more
+        than what is left to reverse, so partial refunds add up to at most the order. If the
+        patient already spent the points the order earned, the card is emptied and the
+        shortfall is written in the reason: a balance never goes below zero.
+        """
+        self.ensure_one()
+        card = self._clinic_card()
+        if not card:
+            return
+        card = card.sudo()
+        prefix = f"sale.order:{self.id}:{self.clinic_loyalty_round}:"
+        lines = (
+            self.env["clinic.loyalty.ledger"]
+            .sudo()
+            .search([("sale_order_id", "=", self.id)])
+            .filtered(lambda line: (line.source_key or "").startswith(prefix))
+        )
+
+        def total(suffix, field="points"):
+            return sum(line[field] for line in lines if line.source_key.startswith(prefix + suffix))
+
+        spent = -total("spend")
+        restored = total("unspend:")
+        to_restore = min(spent * ratio, spent - restored)
+        if float_compare(to_restore, 0, precision_digits=2) > 0:
+            spend_line = lines.filtered(lambda line: line.source_key == prefix + "spend")
+            card._clinic_post(
+                "reversal",
+                card.currency_id.round(to_restore),
+                reason,
+                source_key=f"{prefix}unspend:{event}",
+                origin=self.name,
+                sale_order=self,
+                expiry_date=spend_line._clinic_restored_expiry(),
+            )
+
+        earn_line = lines.filtered(lambda line: line.source_key == prefix + "earn")
+        earned, paid = earn_line.points, earn_line.amount
+        taken, refunded = -total("unearn:"), -total("unearn:", "amount")
+        to_take = min(earned * ratio, earned - taken)
+        to_refund = min(paid * ratio, paid - refunded)
+        if float_compare(to_take, 0, precision_digits=2) <= 0 and float_compare(to_refund, 0, precision_digits=2) <= 0:
+            return
+        card.invalidate_recordset(["points"])
+        take = card.currency_id.round(min(to_take, card.points))
+        if float_compare(take, to_take, precision_digits=2) < 0:
+            reason = self.env._(
+                "%(reason)s (%(missing)s already spent, not taken back)",
+                reason=reason,
+                missing=card._format_points(card.currency_id.round(to_take - take)),
+            )
+        card._clinic_post(
+            "reversal",
+            -take,
+            reason,
+            source_key=f"{prefix}unearn:{event}",
+            origin=self.name,
+            lots=earn_line,
+            amount=-card.currency_id.round(to_refund),
+            sale_order=self,
+        )
+        card._clinic_refresh_spend_and_tier(origin=self.name)
+
+    def _clinic_earn_when_paid(self):
+        """Earn the points of orders whose programme waits for payment, once all invoices are paid."""
+        for order in self.filtered(lambda o: o.state == "sale" and o.invoice_status == "invoiced"):
+            card = order._clinic_card()
+            if not card or card.program_id.clinic_earn_trigger != "paid":
+                continue
+            invoices = order.invoice_ids.filtered(lambda move: move.move_type == "out_invoice" and move.state == "posted")
+            if invoices and all(move.payment_state in ("paid", "in_payment") for move in invoices):
+                order._clinic_post_earning(card)
+
+    def _clinic_card_discount(self):
+        """(discount %, categories it is limited to) the patient's card gives on this order."""
+        self.ensure_one()
+        card = self._clinic_card() if self.partner_id else self.env["loyalty.card"]
+        if not card:
+            return 0.0, self.env["product.category"]
+        program = card.program_id
+        percent = card.clinic_discount_percent
+        categories = program.clinic_discount_categ_ids
+        if categories:
+            categories = self.env["product.category"].search([("id", "child_of", categories.ids)])
+        return percent, categories
