@@ -530,7 +530,13 @@ class LoyaltyCard(models.Model):
             .sudo()
             .create(
                 [
-                    {"card_id": card_id, "expiry_date": expiry, "days": days, "points": points}
+                    {
+                        "card_id": card_id,
+                        "expiry_date": expiry,
+                        "days": days,
+                        "days_left": (expiry - today).days,
+                        "points": points,
+                    }
                     for card_id, expiry, days, points in rows
                 ]
             )
@@ -557,6 +563,7 @@ class LoyaltyCard(models.Model):
     def _cron_clinic_birthday_bonus(self):
         """Give the birthday bonus to patients born on this day; once a year per card."""
         today = fields.Date.context_today(self)
+        self.env.flush_all()
         self.env.cr.execute(
             """
             SELECT card.id

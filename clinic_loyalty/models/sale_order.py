@@ -46,8 +46,9 @@ class SaleOrder(models.Model):
         for program in programs.filtered("clinic_bonus"):
             status = result.get(program, {})
             if "points" in status:
+                # Only enrolled patients earn: an order never creates a card of a clinic programme.
                 card = self._clinic_card(program)
-                status["points"] = [self._clinic_compute_earning(card, program)["points"]]
+                status["points"] = [self._clinic_compute_earning(card, program)["points"] if card else 0.0]
         return result
 
     def _get_real_points_for_coupon(self, coupon, post_confirm=False):

@@ -5,3 +5,7 @@ from . import test_security
 from . import test_tour
 from . import test_ledger
 from . import test_sale_loyalty
+from . import test_tiers
+from . import test_bonus_rules
+from . import test_reminders
+from . import test_concurrency

@@ -1,0 +1,108 @@
+from datetime import date
+
+from freezegun import freeze_time
+
+from odoo.exceptions import ValidationError
+from odoo.tests import tagged
+
+from .common import ClinicBonusCommon
+
+
+@tagged("post_install", "-at_install")
+class TestBonusRules(ClinicBonusCommon):
+    def _earn(self, lines, partner=None):
+        order = self._order(lines, partner=partner)
+        order.action_confirm()
+        return order.clinic_points_earned
+
+    def test_category_rates_and_exclusions_apply_to_subcategories(self):
+        implant = self._service("Implant", 1000.0, self.categ_implants)
+        cream = self._service("Cream", 1000.0, self.categ_cosmetics)
+        self.program.clinic_category_rate_ids = [
+            (0, 0, {"categ_id": self.categ_dental.id, "rate": 4}),
+            (0, 0, {"categ_id": self.categ_cosmetics.id, "excluded": True}),
+        ]
+        # Consultation (Dental, 2200) 4%, implant (Dental/Implants) 4%, cream excluded.
+        self.assertEqual(self._earn([(self.service, 1), (implant, 1), (cream, 1)]), 128)
+        # A deeper rule wins over its parent's.
+        self.program.clinic_category_rate_ids = [(0, 0, {"categ_id": self.categ_implants.id, "rate": 1})]
+        self.assertEqual(self._earn([(self.service, 1), (implant, 1)]), 88 + 10)
+
+    def test_rounding_is_down_to_whole_points_unless_configured(self):
+        odd = self._service("Check-up", 1237.0, self.categ_dental)
+        self.assertEqual(self._earn([(odd, 1)]), 123)
+        self.program.clinic_rounding = "half"
+        self.assertEqual(self._earn([(odd, 1)]), 124)
+        self.program.clinic_rounding = "none"
+        self.assertEqual(self._earn([(odd, 1)]), 123.7)
+
+    def test_boost_multiplies_points_between_its_dates(self):
+        self.program.write(
+            {"clinic_boost_factor": 2, "clinic_boost_date_from": "2026-03-01", "clinic_boost_date_to": "2026-03-08"}
+        )
+        with freeze_time("2026-02-28"):
+            self.assertEqual(self._earn([(self.service, 1)]), 220)
+        with freeze_time("2026-03-08"):
+            self.assertEqual(self._earn([(self.service, 1)]), 440)
+        with freeze_time("2026-03-09"):
+            self.assertEqual(self._earn([(self.service, 1)]), 220)
+        with self.assertRaisesRegex(ValidationError, "ends before it starts"):
+            self.program.clinic_boost_date_to = "2026-02-01"
+
+    def test_welcome_bonus_when_the_card_is_issued(self):
+        self.program.clinic_welcome_points = 300
+        patient = self._patient("Welcome Patient", "+7 912 300 0099")
+        card = patient.clinic_card_ids
+        self.assertEqual(card.points, 300)
+        self.assertEqual(card.clinic_ledger_ids.reason, "Welcome bonus")
+        patient.action_clinic_enrol()
+        self.assertEqual(card.points, 300, "enrolling again gives nothing more")
+
+    def test_birthday_bonus_once_a_year(self):
+        self.program.clinic_birthday_points = 500
+        self.patient.clinic_birth_date = date(1990, 7, 14)
+        other = self._patient("Other Patient", "+7 912 300 0098", clinic_birth_date=date(1985, 7, 15))
+        Card = self.env["loyalty.card"]
+        with freeze_time("2026-07-14"):
+            self.assertEqual(Card._cron_clinic_birthday_bonus(), self.card)
+            self.assertFalse(Card._cron_clinic_birthday_bonus(), "a second run the same day gives nothing")
+        with freeze_time("2027-07-14"):
+            self.assertEqual(Card._cron_clinic_birthday_bonus(), self.card)
+        self.assertEqual(self.card.points, 1000)
+        self.assertEqual(other.clinic_card_ids.points, 0)
+
+    def test_fixed_card_discount_limited_to_categories(self):
+        self.program.write(
+            {"clinic_discount_mode": "fixed", "clinic_discount_percent": 10, "clinic_discount_categ_ids": self.categ_dental.ids}
+        )
+        implant = self._service("Implant", 1000.0, self.categ_implants)
+        cream = self._service("Cream", 1000.0, self.categ_cosmetics)
+        order = self._order([(implant, 1), (cream, 1)])
+        self.assertEqual(order.order_line.mapped("discount"), [10, 0])
+        # Points are earned on what is paid after the discount.
+        order.action_confirm()
+        self.assertEqual(order.clinic_points_earned, 190)
+
+    def test_discount_scale_rises_with_cumulative_spend_from_the_next_visit(self):
+        self.program.write(
+            {
+                "clinic_discount_mode": "scale",
+                "clinic_discount_step_ids": [(0, 0, {"threshold": 3000, "percent": 3}), (0, 0, {"threshold": 6000, "percent": 5})],
+            }
+        )
+        first = self._order([(self.service, 2)])
+        self.assertEqual(first.order_line.discount, 0, "4400 spent only once the order is paid")
+        first.action_confirm()
+        self.assertEqual(self.card.clinic_total_spend, 4400)
+        second = self._order([(self.service, 1)])
+        self.assertEqual(second.order_line.discount, 3)
+        second.action_confirm()
+        self.assertEqual(self.card.clinic_total_spend, 4400 + 2134)
+        self.assertEqual(self._order([(self.service, 1)]).order_line.discount, 5)
+
+    def test_a_patient_without_card_earns_nothing_and_is_not_refused(self):
+        stranger = self.env["res.partner"].create({"name": "Walk-in"})
+        order = self._order([(self.service, 1)], partner=stranger)
+        order.action_confirm()
+        self.assertEqual(order.state, "sale")
+        self.assertFalse(order.clinic_ledger_ids)
