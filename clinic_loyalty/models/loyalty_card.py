@@ -255,6 +255,26 @@ class LoyaltyCard(models.Model):
             raise UserError(self.env._("An adjustment must add or remove points."))
         return self._clinic_post("adjust", points, reason.strip())
 
+    def _clinic_transfer_lots(self, target):
+        """Move this card's open lots to ``target`` (partner merge), each with its expiry date."""
+        self.ensure_one()
+        for lot in self.clinic_lot_ids.sorted("id"):
+            points = lot.remaining_points
+            self._clinic_post(
+                "adjust",
+                -points,
+                self.env._("Moved to card %(card)s", card=target.code),
+                source_key=f"transfer:{lot.id}",
+                lots=lot,
+            )
+            target._clinic_post(
+                "adjust",
+                points,
+                self.env._("Moved from card %(card)s", card=self.code),
+                source_key=f"transfer:{lot.id}",
+                expiry_date=lot.expiry_date,
+            )
+
     # Tiers -----------------------------------------------------------------------------
 
     def _clinic_spend_since(self):

@@ -215,3 +215,48 @@ class TestSaleOrderLoyalty(ClinicBonusCommon):
                 order._clinic_post_loyalty()
             self.assertEqual(order.clinic_points_earned, 220 * size)
         self.assertEqual(self.card.points, 220 * 52)
+
+    def test_cashier_sells_redeems_and_confirms_with_their_own_rights(self):
+        self._give(500)
+        order = self.env["sale.order"].with_user(self.cashier).create(
+            {"partner_id": self.patient.id, "order_line": [(0, 0, {"product_id": self.service.id})]}
+        )
+        order.clinic_points_to_use = 100
+        order._update_programs_and_rewards()
+        order._apply_program_reward(self.points_reward, self.card.with_user(self.cashier))
+        order.action_confirm()
+        self.card.invalidate_recordset()
+        self.assertEqual(self.card.points, 500 - 100 + 210)
+        self.assertEqual(order.clinic_ledger_ids.mapped("user_id"), self.cashier)
+
+    def test_stock_edits_of_a_confirmed_order_keep_the_ledger_consistent(self):
+        self._give(500)
+        order = self._order([(self.service, 1)])
+        reward_line = self._use_points(order, 200)
+        self._confirm(order)
+        # sale_loyalty gives the difference back when the points of a confirmed reward line change.
+        reward_line.points_cost = 150
+        self.card.invalidate_recordset()
+        self.assertEqual(self.card.points, 550)
+        adjustment = self.card.clinic_ledger_ids.filtered(lambda line: line.kind == "adjust")
+        self.assertEqual(adjustment.points, 50)
+        self.assertEqual(self.card.points, sum(self.card.clinic_ledger_ids.mapped("points")))
+
+    def test_merging_patients_moves_points_lot_by_lot(self):
+        self._give(300, expiry_date=date(2027, 1, 31))
+        duplicate = self._patient("Anna Petrova (duplicate)", "+7 912 300 0055")
+        old_card = duplicate.clinic_card_ids
+        old_card._clinic_post("earn", 70, "Opening", expiry_date=date(2027, 5, 31))
+
+        self.env["base.partner.merge.automatic.wizard"]._merge((self.patient | duplicate).ids, self.patient)
+
+        self.env.invalidate_all()
+        self.assertEqual(self.patient.clinic_card_ids, self.card)
+        self.assertEqual(self.card.points, 370)
+        self.assertEqual(
+            sorted(self.card.clinic_lot_ids.mapped(lambda lot: (lot.expiry_date, lot.remaining_points))),
+            [(date(2027, 1, 31), 300), (date(2027, 5, 31), 70)],
+        )
+        self.assertFalse(old_card.active)
+        for card in self.card | old_card:
+            self.assertEqual(card.points, sum(card.clinic_ledger_ids.mapped("points")))
