@@ -56,11 +56,10 @@ class ClinicLoyaltyLedger(models.Model):
     amount = fields.Float(
         string="Qualifying Amount",
         readonly=True,
-        help="Amount the patient paid (negative when refunded) that counts towards tiers and the "
-        "discount scale.",
+        help="Amount the patient paid (negative when refunded) that counts towards tiers and the " "discount scale.",
     )
     currency_id = fields.Many2one(related="card_id.currency_id")
-    balance_after = fields.Float(string="Balance After", readonly=True)
+    balance_after = fields.Float(readonly=True, help="Balance of the card once this line was posted.")
     points_display = fields.Char(string="Points (text)", compute="_compute_points_display")
     balance_after_display = fields.Char(string="Balance After (text)", compute="_compute_points_display")
     source_key = fields.Char(
@@ -126,7 +125,9 @@ class ClinicLoyaltyLedger(models.Model):
 
     def _clinic_restored_expiry(self):
         """Expiry of points given back for this spending: the latest of the lots it took from."""
-        expiries = self.env["clinic.loyalty.lot.use"].sudo().search([("line_id", "in", self.ids)]).lot_id.mapped("expiry_date")
+        expiries = (
+            self.env["clinic.loyalty.lot.use"].sudo().search([("line_id", "in", self.ids)]).lot_id.mapped("expiry_date")
+        )
         if not expiries or not all(expiries):
             return False
         return max(expiries)

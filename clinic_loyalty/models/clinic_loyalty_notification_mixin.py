@@ -22,7 +22,9 @@ class ClinicLoyaltyNotificationMixin(models.AbstractModel):
             return
         mail_template = self.env.ref(self._clinic_mail_template, raise_if_not_found=False)
         sms_template = self.env.ref(self._clinic_sms_template, raise_if_not_found=False)
-        by_email = recipients.filtered(lambda rec: rec.card_id.program_id.clinic_notify_email and rec.card_id.partner_id.email)
+        by_email = recipients.filtered(
+            lambda rec: rec.card_id.program_id.clinic_notify_email and rec.card_id.partner_id.email
+        )
         if mail_template and by_email:
             mail_template.sudo().send_mail_batch(by_email.ids, force_send=False)
         by_sms = recipients.filtered(

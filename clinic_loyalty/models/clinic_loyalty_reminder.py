@@ -20,7 +20,7 @@ class ClinicLoyaltyReminder(models.Model):
     company_id = fields.Many2one(related="card_id.company_id", store=True)
     expiry_date = fields.Date(required=True, help="Last day on which the points can be used.")
     days = fields.Integer(string="Reminder Delay", required=True, help="The programme's delay this reminder answers.")
-    days_left = fields.Integer(string="Days Left", required=True, help="Days from the reminder to the expiry date.")
+    days_left = fields.Integer(required=True, help="Days from the reminder to the expiry date.")
     points = fields.Float(required=True, help="Points that expire after the expiry date.")
     date = fields.Datetime(required=True, default=fields.Datetime.now, string="Sent on")
     sent_email = fields.Boolean(string="Email Sent", readonly=True)

@@ -24,11 +24,17 @@ class ClinicLoyaltyTier(models.Model):
     )
     earn_rate = fields.Float(string="Cashback (%)", digits=(5, 2))
     discount_percent = fields.Float(string="Discount (%)", digits=(5, 2))
-    benefits = fields.Text(translate=True, help="What the patient gets in this tier, as told at the desk and on the portal.")
+    benefits = fields.Text(
+        translate=True, help="What the patient gets in this tier, as told at the desk and on the portal."
+    )
     card_count = fields.Integer(compute="_compute_card_count", string="Cards")
 
     _sql_constraints = [
-        ("threshold_unique", "UNIQUE(program_id, threshold)", "Two tiers of a programme cannot have the same threshold."),
+        (
+            "threshold_unique",
+            "UNIQUE(program_id, threshold)",
+            "Two tiers of a programme cannot have the same threshold.",
+        ),
         ("threshold_positive", "CHECK(threshold >= 0)", "A tier's threshold cannot be negative."),
         (
             "rates_range",
@@ -109,5 +115,9 @@ class ClinicLoyaltyDiscountStep(models.Model):
 
     _sql_constraints = [
         ("threshold_unique", "UNIQUE(program_id, threshold)", "Two steps of a scale cannot have the same threshold."),
-        ("percent_range", "CHECK(percent >= 0 AND percent <= 100 AND threshold >= 0)", "A step's discount is between 0 and 100%."),
+        (
+            "percent_range",
+            "CHECK(percent >= 0 AND percent <= 100 AND threshold >= 0)",
+            "A step's discount is between 0 and 100%.",
+        ),
     ]

@@ -110,7 +110,9 @@ class LoyaltyCard(models.Model):
             if following:
                 spend = card.clinic_qualifying_spend
                 card.clinic_amount_to_next_tier = max(following.threshold - spend, 0.0)
-                card.clinic_tier_progress = min(100.0, 100.0 * spend / following.threshold) if following.threshold else 100.0
+                card.clinic_tier_progress = (
+                    min(100.0, 100.0 * spend / following.threshold) if following.threshold else 100.0
+                )
             else:
                 card.clinic_amount_to_next_tier = 0.0
                 card.clinic_tier_progress = 100.0 if card.clinic_tier_id else 0.0

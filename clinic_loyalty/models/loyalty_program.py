@@ -56,8 +56,7 @@ class LoyaltyProgram(models.Model):
     )
     clinic_tier_window_months = fields.Integer(
         string="Qualifying Period (months)",
-        help="Spend that qualifies for a tier is counted over this many last months; 0 counts the "
-        "whole history.",
+        help="Spend that qualifies for a tier is counted over this many last months; 0 counts the " "whole history.",
     )
     clinic_tier_upgrade = fields.Selection(
         selection=[("this_order", "From the order that crosses the threshold"), ("next_order", "From the next order")],
@@ -138,7 +137,9 @@ class LoyaltyProgram(models.Model):
         for program in self:
             if not 0 <= program.clinic_earn_rate <= 100 or not 0 <= program.clinic_discount_percent <= 100:
                 raise ValidationError(
-                    self.env._("Cashback and discount rates of %(program)s are between 0 and 100%.", program=program.name)
+                    self.env._(
+                        "Cashback and discount rates of %(program)s are between 0 and 100%%.", program=program.name
+                    )
                 )
             if program.clinic_boost_factor <= 0:
                 raise ValidationError(

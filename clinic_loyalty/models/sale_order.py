@@ -56,7 +56,9 @@ class SaleOrder(models.Model):
         if not coupon.program_id.clinic_bonus:
             return super()._get_real_points_for_coupon(coupon, post_confirm=post_confirm)
         self.ensure_one()
-        points = coupon.points - sum(self.order_line.filtered(lambda line: line.coupon_id == coupon).mapped("points_cost"))
+        points = coupon.points - sum(
+            self.order_line.filtered(lambda line: line.coupon_id == coupon).mapped("points_cost")
+        )
         return coupon.currency_id.round(points)
 
     def _get_point_changes(self):
@@ -192,6 +194,7 @@ class SaleOrder(models.Model):
                 continue
             program = card.program_id
             cap = order._clinic_points_payment_cap(program)
+            share = f"{program.clinic_max_redeem_percent:g}"
             if float_compare(paid_with_points, cap, precision_digits=2) > 0:
                 raise UserError(
                     self.env._(
@@ -199,7 +202,7 @@ class SaleOrder(models.Model):
                         "that %(program)s allows (%(cap)s). Lower the points used.",
                         order=order.name,
                         paid=format_amount(self.env, paid_with_points, order.currency_id),
-                        percent=f"{program.clinic_max_redeem_percent:g}",
+                        percent=share,
                         program=program.name,
                         cap=format_amount(self.env, cap, order.currency_id),
                     )
@@ -251,13 +254,14 @@ class SaleOrder(models.Model):
         if float_is_zero(figures["points"], precision_digits=2) and float_is_zero(figures["paid"], precision_digits=2):
             return self.env["clinic.loyalty.ledger"]
         card = card.sudo()
+        rate = f"{figures['rate']:g}"
         line, created = card._clinic_post_once(
             "earn",
             figures["points"],
             self.env._(
                 "Order %(order)s: %(rate)s%% of %(amount)s",
                 order=self.name,
-                rate=f"{figures['rate']:g}",
+                rate=rate,
                 amount=format_amount(self.env, figures["paid"], self.currency_id),
             ),
             source_key=self._clinic_key("earn"),
@@ -343,7 +347,9 @@ class SaleOrder(models.Model):
             card = order._clinic_card()
             if not card or card.program_id.clinic_earn_trigger != "paid":
                 continue
-            invoices = order.invoice_ids.filtered(lambda move: move.move_type == "out_invoice" and move.state == "posted")
+            invoices = order.invoice_ids.filtered(
+                lambda move: move.move_type == "out_invoice" and move.state == "posted"
+            )
             if invoices and all(move.payment_state in ("paid", "in_payment") for move in invoices):
                 order._clinic_post_earning(card)
 

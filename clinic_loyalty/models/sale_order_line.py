@@ -8,7 +8,7 @@ class SaleOrderLine(models.Model):
     def _compute_discount(self):
         # The card discount (discount scale or tier) is applied to the patient's lines as
         # they are added; a larger pricelist or manual discount is kept.
-        super()._compute_discount()
+        result = super()._compute_discount()
         for order in self.order_id:
             percent, categories = order._clinic_card_discount()
             if not percent:
@@ -22,3 +22,4 @@ class SaleOrderLine(models.Model):
                     and line.discount < percent
                 ):
                     line.discount = percent
+        return result

@@ -48,6 +48,8 @@ class TestBonusRules(ClinicBonusCommon):
             self.assertEqual(self._earn([(self.service, 1)]), 220)
         with self.assertRaisesRegex(ValidationError, "ends before it starts"):
             self.program.clinic_boost_date_to = "2026-02-01"
+        with self.assertRaisesRegex(ValidationError, r"are between 0 and 100%\.$"):
+            self.program.clinic_earn_rate = 150
 
     def test_welcome_bonus_when_the_card_is_issued(self):
         self.program.clinic_welcome_points = 300
@@ -73,7 +75,11 @@ class TestBonusRules(ClinicBonusCommon):
 
     def test_fixed_card_discount_limited_to_categories(self):
         self.program.write(
-            {"clinic_discount_mode": "fixed", "clinic_discount_percent": 10, "clinic_discount_categ_ids": self.categ_dental.ids}
+            {
+                "clinic_discount_mode": "fixed",
+                "clinic_discount_percent": 10,
+                "clinic_discount_categ_ids": self.categ_dental.ids,
+            }
         )
         implant = self._service("Implant", 1000.0, self.categ_implants)
         cream = self._service("Cream", 1000.0, self.categ_cosmetics)
@@ -87,7 +93,10 @@ class TestBonusRules(ClinicBonusCommon):
         self.program.write(
             {
                 "clinic_discount_mode": "scale",
-                "clinic_discount_step_ids": [(0, 0, {"threshold": 3000, "percent": 3}), (0, 0, {"threshold": 6000, "percent": 5})],
+                "clinic_discount_step_ids": [
+                    (0, 0, {"threshold": 3000, "percent": 3}),
+                    (0, 0, {"threshold": 6000, "percent": 5}),
+                ],
             }
         )
         first = self._order([(self.service, 2)])

@@ -90,7 +90,9 @@ class TestSaleOrderLoyalty(ClinicBonusCommon):
         self.assertEqual(reward_line.price_total, -660, "capped at 30% of 2200 when applied")
         # A hand-edited line beyond the share is refused at confirmation.
         reward_line.write({"price_unit": -1000, "points_cost": 1000})
-        with self.assertRaisesRegex(UserError, r"pays \$\s?1,000\.00 with points, more than the 30% .* \(\$\s?660\.00\)"):
+        with self.assertRaisesRegex(
+            UserError, r"pays \$\s?1,000\.00 with points, more than the 30% .* \(\$\s?660\.00\)"
+        ):
             self._confirm(order)
         self.assertEqual(self.card.points, 2000)
         self.assertEqual(order.state, "draft")
@@ -148,9 +150,7 @@ class TestSaleOrderLoyalty(ClinicBonusCommon):
             refund.write(
                 {
                     "invoice_line_ids": [
-                        Command.delete(line.id)
-                        for line in refund.invoice_line_ids
-                        if line.product_id != keep_product
+                        Command.delete(line.id) for line in refund.invoice_line_ids if line.product_id != keep_product
                     ]
                 }
             )
@@ -192,9 +192,9 @@ class TestSaleOrderLoyalty(ClinicBonusCommon):
         self.assertEqual(self.card.points, 0)
         invoice = self._invoice(order)
         self.assertEqual(self.card.points, 0)
-        self.env["account.payment.register"].with_context(
-            active_model="account.move", active_ids=invoice.ids
-        ).create({})._create_payments()
+        self.env["account.payment.register"].with_context(active_model="account.move", active_ids=invoice.ids).create(
+            {}
+        )._create_payments()
         self.card.invalidate_recordset()
         self.assertEqual(invoice.payment_state, "paid")
         self.assertEqual(self.card.points, 220)
@@ -218,8 +218,10 @@ class TestSaleOrderLoyalty(ClinicBonusCommon):
 
     def test_cashier_sells_redeems_and_confirms_with_their_own_rights(self):
         self._give(500)
-        order = self.env["sale.order"].with_user(self.cashier).create(
-            {"partner_id": self.patient.id, "order_line": [(0, 0, {"product_id": self.service.id})]}
+        order = (
+            self.env["sale.order"]
+            .with_user(self.cashier)
+            .create({"partner_id": self.patient.id, "order_line": [(0, 0, {"product_id": self.service.id})]})
         )
         order.clinic_points_to_use = 100
         order._update_programs_and_rewards()

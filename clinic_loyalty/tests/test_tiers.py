@@ -48,11 +48,17 @@ class TestTiers(ClinicBonusCommon):
         history = self.card.clinic_tier_history_ids.sorted("id")
         self.assertEqual(
             [(h.old_tier_id, h.new_tier_id, h.direction) for h in history],
-            [(self.env["clinic.loyalty.tier"], self.bronze, "up"), (self.bronze, self.silver, "up"), (self.silver, self.gold, "up")],
+            [
+                (self.env["clinic.loyalty.tier"], self.bronze, "up"),
+                (self.bronze, self.silver, "up"),
+                (self.silver, self.gold, "up"),
+            ],
         )
         self.assertEqual(history[1].spend, 60000)
         sms = self.env["sms.sms"].search([("partner_id", "=", self.patient.id), ("body", "like", "tier")])
-        self.assertEqual(sms.mapped("body"), ["Your tier is now Gold", "Your tier is now Silver", "Your tier is now Bronze"])
+        self.assertEqual(
+            sms.mapped("body"), ["Your tier is now Gold", "Your tier is now Silver", "Your tier is now Bronze"]
+        )
 
     def test_rate_of_the_new_tier_applies_to_the_crossing_order_when_configured(self):
         self.program.clinic_tier_upgrade = "this_order"
@@ -88,7 +94,9 @@ class TestTiers(ClinicBonusCommon):
             self.assertEqual(self.card.clinic_total_spend, 65000)
             self.assertEqual(Card._cron_clinic_recompute_tiers(), 0, "re-running the same day does nothing")
         downgrade = self.card.clinic_tier_history_ids.sorted("id")[-1]
-        self.assertEqual((downgrade.old_tier_id, downgrade.new_tier_id, downgrade.direction), (self.silver, self.bronze, "down"))
+        self.assertEqual(
+            (downgrade.old_tier_id, downgrade.new_tier_id, downgrade.direction), (self.silver, self.bronze, "down")
+        )
         self.assertEqual(len(self.card.clinic_tier_history_ids.filtered(lambda h: h.direction == "down")), 1)
 
     def test_recomputation_runs_in_batches(self):
