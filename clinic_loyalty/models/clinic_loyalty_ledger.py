@@ -53,6 +53,13 @@ class ClinicLoyaltyLedger(models.Model):
         readonly=True,
         ondelete="restrict",
     )
+    pos_order_id = fields.Many2one(
+        comodel_name="pos.order",
+        string="POS Order",
+        index="btree_not_null",
+        readonly=True,
+        ondelete="restrict",
+    )
     amount = fields.Float(
         string="Qualifying Amount",
         readonly=True,
@@ -85,6 +92,14 @@ class ClinicLoyaltyLedger(models.Model):
                 ON clinic_loyalty_ledger (expiry_date, card_id) WHERE remaining_points > 0;
             """
         )
+
+    @api.model
+    def _clinic_document_vals(self, document):
+        """Link of a ledger line to the sales or POS order it comes from."""
+        if not document:
+            return {}
+        field = {"sale.order": "sale_order_id", "pos.order": "pos_order_id"}.get(document._name)
+        return {field: document.id} if field else {}
 
     @api.depends("points", "balance_after", "card_id.point_name")
     def _compute_points_display(self):

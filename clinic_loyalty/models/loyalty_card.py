@@ -8,7 +8,7 @@ from qrcode.image.pure import PyPNGImage
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import SQL, float_compare, float_is_zero
+from odoo.tools import SQL, float_compare, float_is_zero, format_amount
 
 # Cards of loyalty programmes carry a 13-digit EAN-13 number: it prints as a barcode, reads
 # aloud at the front desk, and keeps the "044" prefix that Odoo's barcode nomenclature
@@ -190,7 +190,7 @@ class LoyaltyCard(models.Model):
         expiry_date=None,
         lots=None,
         amount=0.0,
-        sale_order=None,
+        document=None,
     ):
         """Post one ledger line on this card and update its balance; return (line, created).
 
@@ -233,7 +233,7 @@ class LoyaltyCard(models.Model):
                 "remaining_points": points if points > 0 else 0.0,
                 "user_id": self.env.uid,
                 "amount": amount,
-                "sale_order_id": sale_order.id if sale_order else False,
+                **self.env["clinic.loyalty.ledger"]._clinic_document_vals(document),
                 "balance_after": balance + points,
             }
         )
@@ -276,6 +276,98 @@ class LoyaltyCard(models.Model):
                 source_key=f"transfer:{lot.id}",
                 expiry_date=lot.expiry_date,
             )
+
+    def _clinic_reverse_document(self, document, prefix, ratio, event, reason):
+        """Give back ``ratio`` of what ``document`` spent and take back ``ratio`` of what it earned.
+
+        The document's lines are those whose source key starts with ``prefix``: its spending
+        (``prefix + "spend"``), its earning (``prefix + "earn"``) and the reversals already
+        posted (``unspend:`` / ``unearn:``). Used by cancellation (ratio 1), credit notes and
+        POS refunds (the refunded share). Never more than what is left to reverse, so
+        partial refunds add up to at most the order. If the patient already spent the points
+        the order earned, the card is emptied and the shortfall is written in the reason: a
+        balance never goes below zero.
+        """
+        self.ensure_one()
+        card = self.sudo()
+        lines = (
+            self.env["clinic.loyalty.ledger"]
+            .sudo()
+            .search([("card_id", "=", card.id), ("source_key", "=like", prefix + "%")])
+        )
+
+        def total(suffix, field="points"):
+            return sum(line[field] for line in lines if line.source_key.startswith(prefix + suffix))
+
+        origin = document.display_name
+        spent = -total("spend")
+        restored = total("unspend:")
+        to_restore = min(spent * ratio, spent - restored)
+        if float_compare(to_restore, 0, precision_digits=2) > 0:
+            spend_line = lines.filtered(lambda line: line.source_key == prefix + "spend")
+            card._clinic_post(
+                "reversal",
+                card.currency_id.round(to_restore),
+                reason,
+                source_key=f"{prefix}unspend:{event}",
+                origin=origin,
+                document=document,
+                expiry_date=spend_line._clinic_restored_expiry(),
+            )
+
+        earn_line = lines.filtered(lambda line: line.source_key == prefix + "earn")
+        earned, paid = earn_line.points, earn_line.amount
+        taken, refunded = -total("unearn:"), -total("unearn:", "amount")
+        to_take = min(earned * ratio, earned - taken)
+        to_refund = min(paid * ratio, paid - refunded)
+        if float_compare(to_take, 0, precision_digits=2) <= 0 and float_compare(to_refund, 0, precision_digits=2) <= 0:
+            return
+        card.invalidate_recordset(["points"])
+        take = card.currency_id.round(min(to_take, card.points))
+        if float_compare(take, to_take, precision_digits=2) < 0:
+            reason = self.env._(
+                "%(reason)s (%(missing)s already spent, not taken back)",
+                reason=reason,
+                missing=card._format_points(card.currency_id.round(to_take - take)),
+            )
+        card._clinic_post(
+            "reversal",
+            -take,
+            reason,
+            source_key=f"{prefix}unearn:{event}",
+            origin=origin,
+            lots=earn_line,
+            amount=-card.currency_id.round(to_refund),
+            document=document,
+        )
+        card._clinic_refresh_spend_and_tier(origin=origin)
+
+    def _clinic_post_document_earning(self, document, key, figures):
+        """Post what ``document`` earns (``figures`` from the programme); move the tier; tell the patient."""
+        self.ensure_one()
+        if float_is_zero(figures["points"], precision_digits=2) and float_is_zero(figures["paid"], precision_digits=2):
+            return self.env["clinic.loyalty.ledger"]
+        card = self.sudo()
+        rate = f"{figures['rate']:g}"
+        line, created = card._clinic_post_once(
+            "earn",
+            figures["points"],
+            self.env._(
+                "Order %(order)s: %(rate)s%% of %(amount)s",
+                order=document.display_name,
+                rate=rate,
+                amount=format_amount(self.env, figures["paid"], document.currency_id),
+            ),
+            source_key=key,
+            origin=document.display_name,
+            amount=figures["paid"],
+            document=document,
+        )
+        if created:
+            card._clinic_refresh_spend_and_tier(origin=document.display_name)
+            if line.points > 0:
+                line._clinic_notify()
+        return line
 
     # Tiers -----------------------------------------------------------------------------
 

@@ -200,6 +200,37 @@ class LoyaltyProgram(models.Model):
             return float_round(points, precision_digits=2, rounding_method="DOWN")
         return float_round(points, precision_rounding=1, rounding_method=ROUNDING_METHODS[self.clinic_rounding])
 
+    def _clinic_compute_earning(self, card, lines, discounts, day):
+        """Points an order earns on ``card``, computed from the order itself.
+
+        ``lines`` are the order's product lines as (category id, amount paid incl. taxes),
+        ``discounts`` what was taken off them (reward lines, the part paid with points; gift
+        cards and e-wallets count as paid). Returns ``{"points", "paid", "rate", "tier"}``:
+        ``paid`` is what the patient paid with money. Each line earns its category's rate,
+        else the tier's (or the programme's) rate, in proportion to what was paid; the
+        boost multiplies the total, rounded as configured. A fixed number of queries
+        whatever the number of lines.
+        """
+        self.ensure_one()
+        gross = sum(amount for _categ, amount in lines)
+        paid = max(gross - discounts, 0.0)
+        ratio = paid / gross if gross else 0.0
+        tier = card._clinic_current_tier() if card else self.env["clinic.loyalty.tier"]
+        if card and self.clinic_tier_ids and self.clinic_tier_upgrade == "this_order":
+            qualifying = card._clinic_read_spend()[0]
+            reached = self._clinic_tier_for_spend(qualifying + paid)
+            if reached and (not tier or reached.threshold > tier.threshold):
+                tier = reached
+        base_rate = self._clinic_base_rate(tier)
+        category_rates = self._clinic_category_rates()
+        raw = 0.0
+        for categ_id, amount in lines:
+            rate = category_rates.get(categ_id, base_rate)
+            if rate:
+                raw += amount * ratio * rate / 100.0
+        points = self._clinic_round_points(raw * self._clinic_boost(day))
+        return {"points": max(points, 0.0), "paid": self.currency_id.round(paid), "rate": base_rate, "tier": tier}
+
     def _clinic_discount_for_spend(self, spend, tier=None):
         """Card discount % for a patient who has spent ``spend`` so far (applies from the next visit)."""
         self.ensure_one()

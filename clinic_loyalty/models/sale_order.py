@@ -142,41 +142,17 @@ class SaleOrder(models.Model):
         return self.currency_id.round(gross * program.clinic_max_redeem_percent / 100.0)
 
     def _clinic_compute_earning(self, card, program=None):
-        """Points this order earns on ``card``, computed from the order itself.
-
-        Returns ``{"points", "paid", "rate", "tier"}``: ``paid`` is what the patient pays
-        with money (lines net of discounts and of the part paid with points; gift cards
-        and e-wallets count as paid). Each line earns its category's rate, else the tier's
-        (or the programme's) rate; the boost multiplies the total, rounded as configured.
-        A fixed number of queries whatever the number of lines.
-        """
+        """Points this order earns on ``card``: see ``loyalty.program._clinic_compute_earning``."""
         self.ensure_one()
         program = program or card.program_id
-        product_lines = self._clinic_product_lines()
-        gross = sum(product_lines.mapped("price_total"))
+        lines = [(line.product_id.categ_id.id, line.price_total) for line in self._clinic_product_lines()]
         discounts = -sum(
             line.price_total
             for line in self.order_line
             if line.reward_id and line.reward_id.program_id.program_type not in PREPAID_PROGRAM_TYPES
         )
-        paid = max(gross - discounts, 0.0)
-        ratio = paid / gross if gross else 0.0
-        tier = card._clinic_current_tier() if card else self.env["clinic.loyalty.tier"]
-        if card and program.clinic_tier_ids and program.clinic_tier_upgrade == "this_order":
-            qualifying = card._clinic_read_spend()[0]
-            reached = program._clinic_tier_for_spend(qualifying + paid)
-            if reached and (not tier or reached.threshold > tier.threshold):
-                tier = reached
-        base_rate = program._clinic_base_rate(tier)
-        category_rates = program._clinic_category_rates()
-        raw = 0.0
-        for line in product_lines:
-            rate = category_rates.get(line.product_id.categ_id.id, base_rate)
-            if rate:
-                raw += line.price_total * ratio * rate / 100.0
         day = fields.Date.to_date(self.date_order) if self.date_order else fields.Date.context_today(self)
-        points = program._clinic_round_points(raw * program._clinic_boost(day))
-        return {"points": max(points, 0.0), "paid": self.currency_id.round(paid), "rate": base_rate, "tier": tier}
+        return program._clinic_compute_earning(card, lines, discounts, day)
 
     def _clinic_spending(self, card):
         """(points spent, amount paid with points untaxed) by this order's reward lines on ``card``."""
@@ -245,101 +221,20 @@ class SaleOrder(models.Model):
             self.env._("Paid on order %(order)s", order=self.name),
             source_key=self._clinic_key("spend"),
             origin=self.name,
-            sale_order=self,
+            document=self,
         )
 
     def _clinic_post_earning(self, card):
         self.ensure_one()
-        figures = self._clinic_compute_earning(card)
-        if float_is_zero(figures["points"], precision_digits=2) and float_is_zero(figures["paid"], precision_digits=2):
-            return self.env["clinic.loyalty.ledger"]
-        card = card.sudo()
-        rate = f"{figures['rate']:g}"
-        line, created = card._clinic_post_once(
-            "earn",
-            figures["points"],
-            self.env._(
-                "Order %(order)s: %(rate)s%% of %(amount)s",
-                order=self.name,
-                rate=rate,
-                amount=format_amount(self.env, figures["paid"], self.currency_id),
-            ),
-            source_key=self._clinic_key("earn"),
-            origin=self.name,
-            amount=figures["paid"],
-            sale_order=self,
-        )
-        if created:
-            card._clinic_refresh_spend_and_tier(origin=self.name)
-            if line.points > 0:
-                line._clinic_notify()
-        return line
+        return card._clinic_post_document_earning(self, self._clinic_key("earn"), self._clinic_compute_earning(card))
 
     def _clinic_reverse(self, ratio, event, reason):
-        """Give back ``ratio`` of what this order spent and take back ``ratio`` of what it earned.
-
-        Used by cancellation (ratio 1) and credit notes (the refunded share). Never more
-        than what is left to reverse, so partial refunds add up to at most the order. If the
-        patient already spent the points the order earned, the card is emptied and the
-        shortfall is written in the reason: a balance never goes below zero.
-        """
+        """Reverse ``ratio`` of this order's points (cancellation, credit note)."""
         self.ensure_one()
         card = self._clinic_card()
-        if not card:
-            return
-        card = card.sudo()
-        prefix = f"sale.order:{self.id}:{self.clinic_loyalty_round}:"
-        lines = (
-            self.env["clinic.loyalty.ledger"]
-            .sudo()
-            .search([("sale_order_id", "=", self.id)])
-            .filtered(lambda line: (line.source_key or "").startswith(prefix))
-        )
-
-        def total(suffix, field="points"):
-            return sum(line[field] for line in lines if line.source_key.startswith(prefix + suffix))
-
-        spent = -total("spend")
-        restored = total("unspend:")
-        to_restore = min(spent * ratio, spent - restored)
-        if float_compare(to_restore, 0, precision_digits=2) > 0:
-            spend_line = lines.filtered(lambda line: line.source_key == prefix + "spend")
-            card._clinic_post(
-                "reversal",
-                card.currency_id.round(to_restore),
-                reason,
-                source_key=f"{prefix}unspend:{event}",
-                origin=self.name,
-                sale_order=self,
-                expiry_date=spend_line._clinic_restored_expiry(),
-            )
-
-        earn_line = lines.filtered(lambda line: line.source_key == prefix + "earn")
-        earned, paid = earn_line.points, earn_line.amount
-        taken, refunded = -total("unearn:"), -total("unearn:", "amount")
-        to_take = min(earned * ratio, earned - taken)
-        to_refund = min(paid * ratio, paid - refunded)
-        if float_compare(to_take, 0, precision_digits=2) <= 0 and float_compare(to_refund, 0, precision_digits=2) <= 0:
-            return
-        card.invalidate_recordset(["points"])
-        take = card.currency_id.round(min(to_take, card.points))
-        if float_compare(take, to_take, precision_digits=2) < 0:
-            reason = self.env._(
-                "%(reason)s (%(missing)s already spent, not taken back)",
-                reason=reason,
-                missing=card._format_points(card.currency_id.round(to_take - take)),
-            )
-        card._clinic_post(
-            "reversal",
-            -take,
-            reason,
-            source_key=f"{prefix}unearn:{event}",
-            origin=self.name,
-            lots=earn_line,
-            amount=-card.currency_id.round(to_refund),
-            sale_order=self,
-        )
-        card._clinic_refresh_spend_and_tier(origin=self.name)
+        if card:
+            prefix = f"sale.order:{self.id}:{self.clinic_loyalty_round}:"
+            card._clinic_reverse_document(self, prefix, ratio, event, reason)
 
     def _clinic_earn_when_paid(self):
         """Earn the points of orders whose programme waits for payment, once all invoices are paid."""
