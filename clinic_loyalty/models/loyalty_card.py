@@ -369,6 +369,51 @@ class LoyaltyCard(models.Model):
                 line._clinic_notify()
         return line
 
+    # Point of Sale ---------------------------------------------------------------------
+
+    @api.model
+    def _load_pos_data_domain(self, data):
+        # Stock 18.0 loads every card of the shop's programmes into each POS. Patients'
+        # cards (and e-wallets) are fetched when the patient is selected instead, so the POS
+        # opens as fast with 100,000 patients as with 10.
+        return super()._load_pos_data_domain(data) + [("program_id.program_type", "not in", ("loyalty", "ewallet"))]
+
+    @api.model
+    def clinic_pos_card_info(self, partner_id):
+        """What the cashier's loyalty panel shows for a patient, read on demand."""
+        card = self.search(
+            [("partner_id", "=", partner_id), ("program_id.clinic_bonus", "=", True), ("program_type", "=", "loyalty")],
+            limit=1,
+        )
+        if not card:
+            return {}
+        return card.sudo()._clinic_pos_info()
+
+    def _clinic_pos_info(self):
+        self.ensure_one()
+        program = self.program_id
+        categories = program.clinic_discount_categ_ids
+        if categories:
+            categories = self.env["product.category"].search([("id", "child_of", categories.ids)])
+        household = self.partner_id.clinic_household_id
+        return {
+            "card_id": self.id,
+            "code": self.code,
+            "points": self.points,
+            "point_name": self.point_name,
+            "tier": self.clinic_tier_id.name or "",
+            "next_tier": self.clinic_next_tier_id.name or "",
+            "amount_to_next_tier": self.clinic_amount_to_next_tier,
+            "tier_progress": self.clinic_tier_progress,
+            "discount_percent": self.clinic_discount_percent,
+            "discount_categ_ids": categories.ids,
+            "expiring_points": self.clinic_expiring_points,
+            "expiring_date": fields.Date.to_string(self.clinic_next_expiry_date) if self.clinic_next_expiry_date else "",
+            "max_redeem_percent": program.clinic_max_redeem_percent,
+            "household": household.name or "",
+            "household_members": len(household.member_ids),
+        }
+
     # Tiers -----------------------------------------------------------------------------
 
     def _clinic_spend_since(self):

@@ -157,6 +157,10 @@ class LoyaltyProgram(models.Model):
                     self.env._("The boost of %(program)s ends before it starts.", program=program.name)
                 )
 
+    @api.model
+    def _load_pos_data_fields(self, config_id):
+        return super()._load_pos_data_fields(config_id) + ["clinic_bonus", "clinic_max_redeem_percent"]
+
     def _clinic_tier_for_spend(self, spend):
         """The highest tier whose threshold ``spend`` reaches (tiers are ordered by threshold)."""
         self.ensure_one()

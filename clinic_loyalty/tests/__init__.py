@@ -9,3 +9,4 @@ from . import test_tiers
 from . import test_bonus_rules
 from . import test_reminders
 from . import test_concurrency
+from . import test_pos_loyalty

@@ -1,0 +1,208 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import float_compare, float_is_zero, format_amount
+
+from .sale_order import PREPAID_PROGRAM_TYPES
+
+PAID_STATES = ("paid", "done", "invoiced")
+
+
+class PosOrder(models.Model):
+    _inherit = "pos.order"
+
+    clinic_ledger_ids = fields.One2many(
+        comodel_name="clinic.loyalty.ledger",
+        inverse_name="pos_order_id",
+        string="Loyalty Ledger",
+        readonly=True,
+    )
+
+    # Synchronisation from the POS ------------------------------------------------------
+
+    def _process_order(self, order, existing_order):
+        # The browser's loyalty figures are not trusted: once the order is saved as paid,
+        # the server posts what it spends and earns from the order itself. An order synced
+        # again (retry, offline queue) is skipped by Odoo or finds its ledger lines posted.
+        order_id = super()._process_order(order, existing_order)
+        self.browse(order_id)._clinic_post_loyalty()
+        return order_id
+
+    def confirm_coupon_programs(self, coupon_data):
+        # Points of clinic programmes are the ledger's business (posted at synchronisation):
+        # keep the browser's reward-line links, drop its point figures, and never let it
+        # create a clinic card for a patient who is not enrolled.
+        coupon_data = {int(k): v for k, v in coupon_data.items()}
+        programs = self.env["loyalty.program"].browse({v["program_id"] for v in coupon_data.values()}).exists()
+        clinic_ids = set(programs.filtered("clinic_bonus").ids)
+        for coupon_id, vals in list(coupon_data.items()):
+            if vals["program_id"] in clinic_ids:
+                if coupon_id < 0:
+                    del coupon_data[coupon_id]
+                else:
+                    vals["points"] = 0
+        return super().confirm_coupon_programs(coupon_data)
+
+    def add_loyalty_history_lines(self, coupon_data, coupon_updates):
+        # Odoo's loyalty history of a clinic card shows the ledger's figures of the order.
+        self.ensure_one()
+        by_card = {}
+        for line in self.sudo().clinic_ledger_ids:
+            won, spent = by_card.get(line.card_id.id, (0.0, 0.0))
+            if line.kind == "earn":
+                won += line.points
+            elif line.kind == "spend":
+                spent -= line.points
+            by_card[line.card_id.id] = (won, spent)
+        clinic_cards = set(
+            self.env["loyalty.card"]
+            .sudo()
+            .browse([int(c["card_id"]) for c in coupon_data if int(c["card_id"]) > 0])
+            .exists()
+            .filtered("program_id.clinic_bonus")
+            .ids
+        )
+        for coupon in coupon_data:
+            card_id = int(coupon["card_id"])
+            if card_id in clinic_cards:
+                coupon["won"], coupon["spent"] = by_card.get(card_id, (0.0, 0.0))
+        return super().add_loyalty_history_lines(coupon_data, coupon_updates)
+
+    # Clinic programme ------------------------------------------------------------------
+
+    def _clinic_card(self):
+        """The patient's card in the clinic bonus programme this POS runs (empty if none)."""
+        self.ensure_one()
+        Card = self.env["loyalty.card"].sudo()
+        used = self.lines.coupon_id.filtered(lambda card: card.program_id.clinic_bonus)
+        if used:
+            return used[:1].sudo()
+        program = self.company_id.clinic_loyalty_program_id
+        if not program.clinic_bonus or not self.partner_id or program not in self.config_id._get_program_ids():
+            return Card
+        return Card.search([("program_id", "=", program.id), ("partner_id", "=", self.partner_id.id)], limit=1)
+
+    def _clinic_product_lines(self):
+        return self.lines.filtered(lambda line: not line.reward_id and not line.combo_parent_id and line.qty > 0)
+
+    def _clinic_key(self, event):
+        self.ensure_one()
+        return f"pos.order:{self.id}:{event}"
+
+    def _clinic_post_loyalty(self):
+        """Post the points a paid POS order spends and earns, and reverse what its refund lines return."""
+        for order in self.filtered(lambda o: o.state in PAID_STATES):
+            order._clinic_reverse_refunded_orders()
+            card = order._clinic_card()
+            if not card:
+                continue
+            order._clinic_post_spending(card)
+            program = card.program_id
+            lines = [(line.product_id.categ_id.id, line.price_subtotal_incl) for line in order._clinic_product_lines()]
+            discounts = -sum(
+                line.price_subtotal_incl
+                for line in order.lines
+                if line.reward_id and line.reward_id.program_id.program_type not in PREPAID_PROGRAM_TYPES
+            )
+            figures = program._clinic_compute_earning(card, lines, discounts, fields.Date.to_date(order.date_order))
+            card._clinic_post_document_earning(order, order._clinic_key("earn"), figures)
+
+    def _clinic_spending(self, card):
+        """(points, money) the order's reward lines take from ``card``, recomputed on the server.
+
+        The points follow from the discount the patient received at the programme's value
+        of a point, whatever points the browser claimed.
+        """
+        lines = self.lines.filtered(lambda line: line.reward_id and line.coupon_id == card)
+        money = -sum(lines.mapped("price_subtotal_incl"))
+        points = 0.0
+        for line in lines:
+            reward = line.reward_id
+            value = reward.discount if reward.reward_type == "discount" and reward.discount_mode == "per_point" else 0.0
+            points += -line.price_subtotal_incl / value if value else line.points_cost
+        return card.currency_id.round(points), money
+
+    def _clinic_post_spending(self, card):
+        self.ensure_one()
+        points, money = self._clinic_spending(card)
+        if float_is_zero(points, precision_digits=2):
+            return self.env["clinic.loyalty.ledger"]
+        program = card.program_id
+        gross = sum(self._clinic_product_lines().mapped("price_subtotal_incl"))
+        cap = self.currency_id.round(gross * program.clinic_max_redeem_percent / 100.0)
+        share = f"{program.clinic_max_redeem_percent:g}"
+        if float_compare(money, cap, precision_digits=2) > 0:
+            raise UserError(
+                self.env._(
+                    "Order %(order)s pays %(paid)s with points, more than the %(percent)s%% of the order "
+                    "that %(program)s allows (%(cap)s). Remove the points reward and apply it again.",
+                    order=self.pos_reference or self.name,
+                    paid=format_amount(self.env, money, self.currency_id),
+                    percent=share,
+                    program=program.name,
+                    cap=format_amount(self.env, cap, self.currency_id),
+                )
+            )
+        reward_lines = self.lines.filtered(lambda line: line.reward_id and line.coupon_id == card)
+        claimed = sum(reward_lines.mapped("points_cost"))
+        if float_compare(claimed, points, precision_digits=2):
+            # What the browser claimed is replaced by what the discount is worth.
+            reward_lines[:1].sudo().points_cost = points - claimed + reward_lines[:1].points_cost
+        return card._clinic_post(
+            "spend",
+            -points,
+            self.env._("Paid on order %(order)s", order=self.pos_reference or self.name),
+            source_key=self._clinic_key("spend"),
+            origin=self.pos_reference or self.name,
+            document=self,
+        )
+
+    def _clinic_reverse_refunded_orders(self):
+        """A POS refund reverses the loyalty of the order it refunds, in proportion to the
+        share of its service and product lines refunded."""
+        self.ensure_one()
+        refund_lines = self.lines.filtered(lambda line: line.refunded_orderline_id and not line.reward_id)
+        for original in refund_lines.refunded_orderline_id.order_id:
+            card = original._clinic_card()
+            if not card:
+                continue
+            refunded = -sum(
+                refund_lines.filtered(lambda line, o=original: line.refunded_orderline_id.order_id == o).mapped(
+                    "price_subtotal_incl"
+                )
+            )
+            gross = sum(original._clinic_product_lines().mapped("price_subtotal_incl"))
+            if gross <= 0 or refunded <= 0:
+                continue
+            card._clinic_reverse_document(
+                original,
+                f"pos.order:{original.id}:",
+                min(refunded / gross, 1.0),
+                f"pos.order:{self.id}",
+                self.env._(
+                    "Refund %(refund)s of order %(order)s",
+                    refund=self.pos_reference or self.name,
+                    order=original.pos_reference or original.name,
+                ),
+            )
+
+    @api.model
+    def clinic_loyalty_receipt(self, order_id):
+        """Loyalty figures of a synced order for its receipt: earned, spent, balance, expiring."""
+        order = self.browse(order_id).exists()
+        if not order:
+            return {}
+        order.check_access("read")
+        lines = order.sudo().clinic_ledger_ids
+        card = lines.card_id[:1] or order.sudo()._clinic_card()
+        if not card:
+            return {}
+        card.invalidate_recordset(["points"])
+        return {
+            "card_code": card.code,
+            "earned": sum(lines.filtered(lambda line: line.kind == "earn").mapped("points")),
+            "spent": -sum(lines.filtered(lambda line: line.kind == "spend").mapped("points")),
+            "balance": card.points,
+            "expiring_points": card.clinic_expiring_points,
+            "expiring_date": fields.Date.to_string(card.clinic_next_expiry_date) if card.clinic_next_expiry_date else False,
+            "point_name": card.point_name,
+        }
