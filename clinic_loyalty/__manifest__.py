@@ -34,6 +34,9 @@
         "demo/res_partner_demo.xml",
     ],
     "assets": {
+        "point_of_sale._assets_pos": [
+            "clinic_loyalty/static/src/**/*",
+        ],
         "web.assets_tests": [
             "clinic_loyalty/static/tests/tours/**/*",
         ],

@@ -104,7 +104,8 @@ class LoyaltyCard(models.Model):
     def _compute_clinic_tier_progress(self):
         for card in self:
             tiers = card.program_id.clinic_tier_ids
-            current = card.clinic_tier_id.threshold if card.clinic_tier_id else -1
+            tier = card._clinic_current_tier() if card.program_id else card.clinic_tier_id
+            current = tier.threshold if tier else -1
             following = tiers.filtered(lambda tier, current=current: tier.threshold > current)[:1]
             card.clinic_next_tier_id = following
             if following:
@@ -115,7 +116,7 @@ class LoyaltyCard(models.Model):
                 )
             else:
                 card.clinic_amount_to_next_tier = 0.0
-                card.clinic_tier_progress = 100.0 if card.clinic_tier_id else 0.0
+                card.clinic_tier_progress = 100.0 if tier else 0.0
 
     @api.depends("clinic_total_spend", "clinic_tier_id", "program_id.clinic_discount_mode")
     def _compute_clinic_discount_percent(self):
@@ -398,10 +399,11 @@ class LoyaltyCard(models.Model):
         household = self.partner_id.clinic_household_id
         return {
             "card_id": self.id,
+            "program_id": program.id,
             "code": self.code,
             "points": self.points,
             "point_name": self.point_name,
-            "tier": self.clinic_tier_id.name or "",
+            "tier": self._clinic_current_tier().name or "",
             "next_tier": self.clinic_next_tier_id.name or "",
             "amount_to_next_tier": self.clinic_amount_to_next_tier,
             "tier_progress": self.clinic_tier_progress,

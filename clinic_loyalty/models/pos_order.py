@@ -15,6 +15,7 @@ class PosOrder(models.Model):
         inverse_name="pos_order_id",
         string="Loyalty Ledger",
         readonly=True,
+        groups="clinic_loyalty.group_clinic_loyalty_user",
     )
 
     # Synchronisation from the POS ------------------------------------------------------

@@ -15,6 +15,7 @@ class SaleOrder(models.Model):
         inverse_name="sale_order_id",
         string="Loyalty Ledger",
         readonly=True,
+        groups="clinic_loyalty.group_clinic_loyalty_user",
     )
     clinic_loyalty_round = fields.Integer(
         copy=False,
@@ -27,8 +28,16 @@ class SaleOrder(models.Model):
         copy=False,
         help="How many points the patient wants to pay with; empty uses as many as the programme allows.",
     )
-    clinic_points_earned = fields.Float(string="Points Earned", compute="_compute_clinic_points")
-    clinic_points_spent = fields.Float(string="Points Spent", compute="_compute_clinic_points")
+    clinic_points_earned = fields.Float(
+        string="Points Earned",
+        compute="_compute_clinic_points",
+        compute_sudo=True,
+    )
+    clinic_points_spent = fields.Float(
+        string="Points Spent",
+        compute="_compute_clinic_points",
+        compute_sudo=True,
+    )
 
     @api.depends("clinic_ledger_ids.points")
     def _compute_clinic_points(self):

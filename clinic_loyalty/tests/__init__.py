@@ -10,3 +10,4 @@ from . import test_bonus_rules
 from . import test_reminders
 from . import test_concurrency
 from . import test_pos_loyalty
+from . import test_pos_tour

@@ -1,0 +1,57 @@
+import {patch} from "@web/core/utils/patch";
+import {PosOrder} from "@point_of_sale/app/models/pos_order";
+
+function isClinic(program) {
+    return Boolean(program?.clinic_bonus);
+}
+
+patch(PosOrder.prototype, {
+    /**
+     * A clinic programme's points are computed by the server from the paid order: the
+     * browser counts none, so no figure here can disagree with the ledger. The programme
+     * stays applied (0 points) so the patient's card and its rewards are available.
+     */
+    pointsForPrograms(programs) {
+        const result = super.pointsForPrograms(...arguments);
+        for (const program of programs) {
+            if (isClinic(program)) {
+                result[program.id] = [{points: 0}];
+            }
+        }
+        return result;
+    },
+    /**
+     * Paying with points stops at the programme's share of the order; the server refuses
+     * anything beyond it.
+     */
+    _getRewardLineValuesDiscount(args) {
+        const result = super._getRewardLineValuesDiscount(...arguments);
+        const reward = args.reward;
+        if (!Array.isArray(result) || !isClinic(reward.program_id) || reward.discount_mode !== "per_point") {
+            return result;
+        }
+        const gross = this.get_orderlines()
+            .filter((line) => !line.is_reward_line)
+            .reduce((total, line) => total + line.get_price_with_tax(), 0);
+        const cap = (gross * reward.program_id.clinic_max_redeem_percent) / 100;
+        const discount = -result.reduce((total, vals) => total + vals.price_unit * (vals.qty || 1), 0);
+        if (discount > cap && discount > 0) {
+            const factor = cap / discount;
+            for (const vals of result) {
+                vals.price_unit *= factor;
+                vals.points_cost = (vals.points_cost || 0) * factor;
+            }
+        }
+        return result;
+    },
+    getLoyaltyPoints() {
+        // Odoo's receipt lines for clinic programmes would show the browser's figures: the
+        // receipt shows the server's instead (clinicReceipt).
+        return super.getLoyaltyPoints(...arguments).filter((stat) => !isClinic(stat.program));
+    },
+    export_for_printing() {
+        const result = super.export_for_printing(...arguments);
+        result.clinicReceipt = this.uiState.clinicReceipt || false;
+        return result;
+    },
+});

@@ -1,0 +1,81 @@
+import {patch} from "@web/core/utils/patch";
+import {PosStore} from "@point_of_sale/app/store/pos_store";
+
+// The clinic's loyalty at the front desk. The POS no longer loads every patient's card
+// (see loyalty.card._load_pos_data_domain): the selected patient's card, tier, discount and
+// expiring points come from the server when the patient is selected. Offline, the last
+// figures read stay on screen; points are counted by the server when the order syncs.
+patch(PosStore.prototype, {
+    async setup() {
+        this.clinicCardInfo = {};
+        await super.setup(...arguments);
+    },
+    async selectPartner() {
+        const result = await super.selectPartner(...arguments);
+        const partner = this.get_order()?.get_partner();
+        if (partner) {
+            await this.clinicLoadCardInfo(partner, {refresh: true});
+        }
+        return result;
+    },
+    async addLineToCurrentOrder() {
+        const line = await super.addLineToCurrentOrder(...arguments);
+        this.clinicApplyCardDiscount(this.get_order());
+        return line;
+    },
+    /**
+     * Reads the patient's clinic card (balance, tier, discount, expiring points) from the
+     * server, and applies the card discount to the current order.
+     */
+    async clinicLoadCardInfo(partner, {refresh = false} = {}) {
+        if (!partner || (!refresh && partner.id in this.clinicCardInfo)) {
+            return this.clinicCardInfo[partner?.id];
+        }
+        try {
+            const info = await this.data.call("loyalty.card", "clinic_pos_card_info", [partner.id]);
+            this.clinicCardInfo[partner.id] = {...info, offline: false};
+        } catch {
+            // Offline: keep what was read before, and say so.
+            this.clinicCardInfo[partner.id] = {...(this.clinicCardInfo[partner.id] || {}), offline: true};
+        }
+        const card = this.clinicCardInfo[partner.id];
+        if (card?.card_id) {
+            // Let Odoo's loyalty flow find the card (redeeming points) without loading them all.
+            await this.fetchLoyaltyCard(card.program_id, partner.id);
+        }
+        this.clinicApplyCardDiscount(this.get_order());
+        return card;
+    },
+    /**
+     * The card discount (discount scale or tier) on the lines of the patient's order; a
+     * larger discount already on a line is kept. The server applies the same rule on sales
+     * orders; on POS orders the discount is part of what the patient pays.
+     */
+    clinicApplyCardDiscount(order) {
+        const info = order?.get_partner() && this.clinicCardInfo[order.get_partner().id];
+        if (!info?.discount_percent) {
+            return;
+        }
+        const categories = new Set(info.discount_categ_ids || []);
+        for (const line of order.get_orderlines()) {
+            const categ = line.product_id?.categ_id?.id;
+            if (
+                !line.is_reward_line &&
+                !line.combo_parent_id &&
+                (!categories.size || categories.has(categ)) &&
+                line.get_discount() < info.discount_percent
+            ) {
+                line.set_discount(info.discount_percent);
+            }
+        }
+    },
+    /**
+     * The patient a scanned card number (or QR code) belongs to, loaded into the POS.
+     */
+    async clinicFindPatientByCard(code) {
+        const partners = await this.data.searchRead("res.partner", [["clinic_lookup", "=", code]], [], {
+            limit: 1,
+        });
+        return partners[0];
+    },
+});

@@ -1,0 +1,72 @@
+import * as Chrome from "@point_of_sale/../tests/tours/utils/chrome_util";
+import * as Dialog from "@point_of_sale/../tests/tours/utils/dialog_util";
+import * as PaymentScreen from "@point_of_sale/../tests/tours/utils/payment_screen_util";
+import * as ProductScreen from "@point_of_sale/../tests/tours/utils/product_screen_util";
+import * as ReceiptScreen from "@point_of_sale/../tests/tours/utils/receipt_screen_util";
+import * as PosLoyalty from "@pos_loyalty/../tests/tours/utils/pos_loyalty_util";
+import {scan_barcode} from "@point_of_sale/../tests/tours/utils/common";
+import {registry} from "@web/core/registry";
+
+// Card number of the tour patient (see tests/test_pos_tour.py).
+const CARD = "0440000000011";
+
+function panelShows(selector, text) {
+    return {
+        content: `loyalty panel: ${selector} shows ${text}`,
+        trigger: `.clinic-loyalty-panel ${selector}:contains("${text}")`,
+    };
+}
+
+function receiptShows(selector, text) {
+    return {
+        content: `receipt: ${selector} is ${text}`,
+        trigger: `.receipt-screen .clinic-loyalty-receipt ${selector}:contains("${text}")`,
+    };
+}
+
+// The front desk: scan the patient's card, use the points, pay, read the receipt.
+registry.category("web_tour.tours").add("clinic_loyalty_pos_scan_redeem_pay", {
+    steps: () =>
+        [
+            Chrome.startPoS(),
+            Dialog.confirm("Open Register"),
+            ProductScreen.clickDisplayedProduct("Clinic Consultation"),
+            scan_barcode(CARD),
+            PosLoyalty.customerIs("Clinic Tour Patient"),
+            panelShows(".clinic-card-code", CARD),
+            panelShows(".clinic-balance", "500"),
+            panelShows(".clinic-tier", "Bronze"),
+            panelShows(".clinic-expiring", "500"),
+            PosLoyalty.claimReward("Pay with points"),
+            PosLoyalty.hasRewardLine("Pay with points", "-500.00"),
+            PosLoyalty.orderTotalIs("1,700.00"),
+            ProductScreen.clickPayButton(),
+            PaymentScreen.clickPaymentMethod("Bank"),
+            PaymentScreen.clickValidate(),
+            ReceiptScreen.isShown(),
+            receiptShows(".clinic-spent", "500"),
+            receiptShows(".clinic-earned", "170"),
+            receiptShows(".clinic-balance", "170"),
+            ReceiptScreen.clickNextOrder(),
+        ].flat(),
+});
+
+// The patient dictates the phone in the national format: the server's lookup finds them.
+registry.category("web_tour.tours").add("clinic_loyalty_pos_phone_search", {
+    steps: () =>
+        [
+            Chrome.startPoS(),
+            Dialog.confirm("Open Register"),
+            ProductScreen.clickPartnerButton(),
+            ProductScreen.inputCustomerSearchbar("8 (912) 555-11-22"),
+            {
+                content: "search the server",
+                trigger: ".modal button:contains('Search more')",
+                run: "click",
+            },
+            ProductScreen.clickCustomer("Clinic Tour Patient"),
+            PosLoyalty.customerIs("Clinic Tour Patient"),
+            panelShows(".clinic-card-code", CARD),
+            panelShows(".clinic-balance", "500"),
+        ].flat(),
+});

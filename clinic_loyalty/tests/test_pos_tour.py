@@ -1,0 +1,79 @@
+from odoo.tests import tagged
+
+from odoo.addons.point_of_sale.tests.test_frontend import TestPointOfSaleHttpCommon
+
+from ..models.loyalty_card import ean13_check_digit
+
+
+@tagged("post_install", "-at_install")
+class TestPosLoyaltyTours(TestPointOfSaleHttpCommon):
+    """The cashier's loyalty flow in the POS, in headless Chromium."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # Only the clinic's programme runs in this shop.
+        cls.env["loyalty.program"].search([]).write({"active": False})
+        company = cls.main_pos_config.company_id
+        company.country_id = cls.env.ref("base.ru")
+        # The test environment's user is an accountant: configure as the superuser.
+        cls.program = cls.env["loyalty.program"].sudo().create(
+            {
+                "name": "Clinic Bonus",
+                "program_type": "loyalty",
+                "applies_on": "both",
+                "trigger": "auto",
+                "company_id": company.id,
+                "pos_ok": True,
+                "clinic_bonus": True,
+                "clinic_max_redeem_percent": 50,
+                "clinic_points_validity_months": 12,
+                "clinic_tier_ids": [(0, 0, {"name": "Bronze", "threshold": 0, "earn_rate": 10})],
+                "rule_ids": [(0, 0, {"reward_point_mode": "money", "reward_point_amount": 1})],
+                "reward_ids": [
+                    (
+                        0,
+                        0,
+                        {
+                            "reward_type": "discount",
+                            "discount_mode": "per_point",
+                            "discount": 1,
+                            "required_points": 1,
+                            "description": "Pay with points",
+                        },
+                    )
+                ],
+            }
+        )
+        company.clinic_loyalty_program_id = cls.program
+        cls.product = cls.env["product.product"].create(
+            {
+                "name": "Clinic Consultation",
+                "type": "service",
+                "list_price": 2200.0,
+                "available_in_pos": True,
+                "taxes_id": [(5, 0, 0)],
+            }
+        )
+        cls.patient = cls.env["res.partner"].create(
+            {"name": "Clinic Tour Patient", "phone": "+7 912 555 11 22", "is_patient": True, "company_id": company.id}
+        )
+        cls.card = cls.patient.clinic_card_ids.sudo()
+        body = "044000000001"
+        cls.card.code = body + ean13_check_digit(body)
+        cls.card._clinic_post("earn", 500, "Opening balance")
+
+    def test_scan_card_redeem_pay_and_read_the_receipt(self):
+        self.assertEqual(self.card.code, "0440000000011")
+        self.start_pos_tour("clinic_loyalty_pos_scan_redeem_pay")
+        self.card.invalidate_recordset()
+        order = self.env["pos.order"].search([("partner_id", "=", self.patient.id)])
+        self.assertEqual(order.amount_total, 1700)
+        self.assertEqual(
+            sorted(order.sudo().clinic_ledger_ids.mapped(lambda line: (line.kind, line.points))),
+            [("earn", 170), ("spend", -500)],
+        )
+        self.assertEqual(self.card.points, 170)
+
+    def test_find_the_patient_by_phone_in_any_format(self):
+        self.start_pos_tour("clinic_loyalty_pos_phone_search")
