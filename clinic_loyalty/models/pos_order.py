@@ -194,7 +194,13 @@ class PosOrder(models.Model):
             return {}
         order.check_access("read")
         lines = order.sudo().clinic_ledger_ids
-        card = lines.card_id[:1] or order.sudo()._clinic_card()
+        # A refund's reversals belong to the order it refunds; their key names the refund.
+        reversals = (
+            self.env["clinic.loyalty.ledger"]
+            .sudo()
+            .search([("kind", "=", "reversal"), ("source_key", "=like", f"%:pos.order:{order.id}")])
+        )
+        card = (lines | reversals).card_id[:1] or order.sudo()._clinic_card()
         if not card:
             return {}
         card.invalidate_recordset(["points"])
@@ -202,6 +208,7 @@ class PosOrder(models.Model):
             "card_code": card.code,
             "earned": sum(lines.filtered(lambda line: line.kind == "earn").mapped("points")),
             "spent": -sum(lines.filtered(lambda line: line.kind == "spend").mapped("points")),
+            "reversed": sum(reversals.mapped("points")),
             "balance": card.points,
             "expiring_points": card.clinic_expiring_points,
             "expiring_date": fields.Date.to_string(card.clinic_next_expiry_date) if card.clinic_next_expiry_date else False,

@@ -55,6 +55,15 @@ class TestPosLoyaltyTours(TestPointOfSaleHttpCommon):
                 "taxes_id": [(5, 0, 0)],
             }
         )
+        cls.massage = cls.env["product.product"].create(
+            {
+                "name": "Clinic Massage",
+                "type": "service",
+                "list_price": 1100.0,
+                "available_in_pos": True,
+                "taxes_id": [(5, 0, 0)],
+            }
+        )
         cls.patient = cls.env["res.partner"].create(
             {"name": "Clinic Tour Patient", "phone": "+7 912 555 11 22", "is_patient": True, "company_id": company.id}
         )
@@ -77,3 +86,12 @@ class TestPosLoyaltyTours(TestPointOfSaleHttpCommon):
 
     def test_find_the_patient_by_phone_in_any_format(self):
         self.start_pos_tour("clinic_loyalty_pos_phone_search")
+
+    def test_a_replayed_order_earns_once_and_a_refund_reverses(self):
+        self.start_pos_tour("clinic_loyalty_pos_replay_and_refund")
+        self.card.invalidate_recordset()
+        sale, refund = self.env["pos.order"].search([("partner_id", "=", self.patient.id)], order="id")
+        self.assertEqual(len(sale.sudo().clinic_ledger_ids.filtered(lambda line: line.kind == "earn")), 1)
+        self.assertEqual(refund.amount_total, -1100)
+        self.assertEqual(self.card.points, 500 + 220 - 110)
+        self.assertEqual(self.card.points, sum(self.card.clinic_ledger_ids.mapped("points")))

@@ -3,6 +3,10 @@ import * as Dialog from "@point_of_sale/../tests/tours/utils/dialog_util";
 import * as PaymentScreen from "@point_of_sale/../tests/tours/utils/payment_screen_util";
 import * as ProductScreen from "@point_of_sale/../tests/tours/utils/product_screen_util";
 import * as ReceiptScreen from "@point_of_sale/../tests/tours/utils/receipt_screen_util";
+import * as TicketScreen from "@point_of_sale/../tests/tours/utils/ticket_screen_util";
+import * as Order from "@point_of_sale/../tests/tours/utils/generic_components/order_widget_util";
+import * as Numpad from "@point_of_sale/../tests/tours/utils/numpad_util";
+import {inLeftSide} from "@point_of_sale/../tests/tours/utils/common";
 import * as PosLoyalty from "@pos_loyalty/../tests/tours/utils/pos_loyalty_util";
 import {scan_barcode} from "@point_of_sale/../tests/tours/utils/common";
 import {registry} from "@web/core/registry";
@@ -68,5 +72,51 @@ registry.category("web_tour.tours").add("clinic_loyalty_pos_phone_search", {
             PosLoyalty.customerIs("Clinic Tour Patient"),
             panelShows(".clinic-card-code", CARD),
             panelShows(".clinic-balance", "500"),
+        ].flat(),
+});
+
+// A sale synced a second time (a retry, an offline queue) changes nothing; refunding one of
+// the two massages takes back half of what the sale earned.
+registry.category("web_tour.tours").add("clinic_loyalty_pos_replay_and_refund", {
+    steps: () =>
+        [
+            Chrome.startPoS(),
+            Dialog.confirm("Open Register"),
+            ProductScreen.clickDisplayedProduct("Clinic Massage"),
+            ProductScreen.clickDisplayedProduct("Clinic Massage"),
+            scan_barcode(CARD),
+            PosLoyalty.customerIs("Clinic Tour Patient"),
+            ProductScreen.clickPayButton(),
+            PaymentScreen.clickPaymentMethod("Bank"),
+            PaymentScreen.clickValidate(),
+            ReceiptScreen.isShown(),
+            receiptShows(".clinic-earned", "220"),
+            receiptShows(".clinic-balance", "720"),
+            {
+                content: "the browser sends the same order to the server again",
+                trigger: ".receipt-screen",
+                run: async () => {
+                    const pos = window.posmodel;
+                    const order = pos.get_order();
+                    await pos.data.call("pos.order", "sync_from_ui", [[order.serialize({orm: true})]]);
+                },
+            },
+            ReceiptScreen.clickNextOrder(),
+            ...ProductScreen.clickRefund(),
+            TicketScreen.selectOrder("-0001"),
+            inLeftSide([
+                ...Order.hasLine({productName: "Clinic Massage", withClass: ".selected"}),
+                Numpad.click("1"),
+            ]),
+            TicketScreen.toRefundTextContains("To Refund: 1.00"),
+            TicketScreen.confirmRefund(),
+            ProductScreen.isShown(),
+            ProductScreen.clickPayButton(),
+            PaymentScreen.clickPaymentMethod("Bank"),
+            PaymentScreen.clickValidate(),
+            ReceiptScreen.isShown(),
+            receiptShows(".clinic-reversed", "-110"),
+            receiptShows(".clinic-balance", "610"),
+            ReceiptScreen.clickNextOrder(),
         ].flat(),
 });
