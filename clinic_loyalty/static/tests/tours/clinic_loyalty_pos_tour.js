@@ -98,7 +98,9 @@ registry.category("web_tour.tours").add("clinic_loyalty_pos_replay_and_refund", 
                 run: async () => {
                     const pos = window.posmodel;
                     const order = pos.get_order();
-                    await pos.data.call("pos.order", "sync_from_ui", [[order.serialize({orm: true})]]);
+                    await pos.data.call("pos.order", "sync_from_ui", [
+                        [order.serialize({orm: true})],
+                    ]);
                 },
             },
             ReceiptScreen.clickNextOrder(),

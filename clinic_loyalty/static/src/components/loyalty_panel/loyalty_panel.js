@@ -1,4 +1,5 @@
 import {Component, useEffect} from "@odoo/owl";
+import {_t} from "@web/core/l10n/translation";
 import {usePos} from "@point_of_sale/app/store/pos_hook";
 
 /**
@@ -22,6 +23,24 @@ export class ClinicLoyaltyPanel extends Component {
     }
     get info() {
         return this.pos.clinicCardInfo[this.props.partner.id];
+    }
+    get nextTierText() {
+        return _t("%(amount)s more to reach %(tier)s", {
+            amount: this.env.utils.formatCurrency(this.info.amount_to_next_tier),
+            tier: this.info.next_tier,
+        });
+    }
+    get expiringText() {
+        return _t("%(points)s expire after %(date)s", {
+            points: this.formatPoints(this.info.expiring_points),
+            date: this.info.expiring_date,
+        });
+    }
+    get householdText() {
+        return _t("Household %(household)s, %(count)s members", {
+            household: this.info.household,
+            count: this.info.household_members,
+        });
     }
     formatPoints(points) {
         const value = Number.isInteger(points) ? points : points.toFixed(2);

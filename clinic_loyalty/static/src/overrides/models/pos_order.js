@@ -27,14 +27,21 @@ patch(PosOrder.prototype, {
     _getRewardLineValuesDiscount(args) {
         const result = super._getRewardLineValuesDiscount(...arguments);
         const reward = args.reward;
-        if (!Array.isArray(result) || !isClinic(reward.program_id) || reward.discount_mode !== "per_point") {
+        if (
+            !Array.isArray(result) ||
+            !isClinic(reward.program_id) ||
+            reward.discount_mode !== "per_point"
+        ) {
             return result;
         }
         const gross = this.get_orderlines()
             .filter((line) => !line.is_reward_line)
             .reduce((total, line) => total + line.get_price_with_tax(), 0);
         const cap = (gross * reward.program_id.clinic_max_redeem_percent) / 100;
-        const discount = -result.reduce((total, vals) => total + vals.price_unit * (vals.qty || 1), 0);
+        const discount = -result.reduce(
+            (total, vals) => total + vals.price_unit * (vals.qty || 1),
+            0
+        );
         if (discount > cap && discount > 0) {
             const factor = cap / discount;
             for (const vals of result) {

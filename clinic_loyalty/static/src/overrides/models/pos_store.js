@@ -36,7 +36,10 @@ patch(PosStore.prototype, {
             this.clinicCardInfo[partner.id] = {...info, offline: false};
         } catch {
             // Offline: keep what was read before, and say so.
-            this.clinicCardInfo[partner.id] = {...(this.clinicCardInfo[partner.id] || {}), offline: true};
+            this.clinicCardInfo[partner.id] = {
+                ...(this.clinicCardInfo[partner.id] || {}),
+                offline: true,
+            };
         }
         const card = this.clinicCardInfo[partner.id];
         if (card?.card_id) {
@@ -73,9 +76,14 @@ patch(PosStore.prototype, {
      * The patient a scanned card number (or QR code) belongs to, loaded into the POS.
      */
     async clinicFindPatientByCard(code) {
-        const partners = await this.data.searchRead("res.partner", [["clinic_lookup", "=", code]], [], {
-            limit: 1,
-        });
+        const partners = await this.data.searchRead(
+            "res.partner",
+            [["clinic_lookup", "=", code]],
+            [],
+            {
+                limit: 1,
+            }
+        );
         return partners[0];
     },
 });

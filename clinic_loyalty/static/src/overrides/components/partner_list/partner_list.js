@@ -13,11 +13,19 @@ patch(PartnerList.prototype, {
         if (query.replace(/\D/g, "").length < 6) {
             return partners;
         }
-        const found = await this.pos.data.searchRead("res.partner", [["clinic_lookup", "=", query]], [], {
-            limit: 30,
-        });
+        const found = await this.pos.data.searchRead(
+            "res.partner",
+            [["clinic_lookup", "=", query]],
+            [],
+            {
+                limit: 30,
+            }
+        );
         this.state.clinicMatchIds = found.map((partner) => partner.id);
-        return [...found, ...partners.filter((partner) => !this.state.clinicMatchIds.includes(partner.id))];
+        return [
+            ...found,
+            ...partners.filter((partner) => !this.state.clinicMatchIds.includes(partner.id)),
+        ];
     },
     getPartners() {
         const partners = super.getPartners(...arguments);

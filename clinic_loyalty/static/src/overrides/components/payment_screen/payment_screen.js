@@ -10,7 +10,9 @@ patch(PaymentScreen.prototype, {
         const result = await super._postPushOrderResolve(...arguments);
         if (order.get_partner() && order.id && typeof order.id === "number") {
             try {
-                const figures = await this.pos.data.call("pos.order", "clinic_loyalty_receipt", [order.id]);
+                const figures = await this.pos.data.call("pos.order", "clinic_loyalty_receipt", [
+                    order.id,
+                ]);
                 if (figures && figures.card_code) {
                     order.uiState.clinicReceipt = figures;
                 }
