@@ -118,12 +118,20 @@ class LoyaltyCard(models.Model):
                 card.clinic_amount_to_next_tier = 0.0
                 card.clinic_tier_progress = 100.0 if tier else 0.0
 
-    @api.depends("clinic_total_spend", "clinic_tier_id", "program_id.clinic_discount_mode")
+    @api.depends(
+        "clinic_total_spend",
+        "clinic_qualifying_spend",
+        "clinic_tier_id",
+        "program_id.clinic_discount_mode",
+        "program_id.clinic_tier_ids.discount_percent",
+    )
     def _compute_clinic_discount_percent(self):
         for card in self:
             program = card.program_id
             card.clinic_discount_percent = (
-                program._clinic_discount_for_spend(card.clinic_total_spend, card.clinic_tier_id) if program else 0.0
+                program._clinic_discount_for_spend(card.clinic_total_spend, card._clinic_current_tier())
+                if program
+                else 0.0
             )
 
     @api.depends("clinic_lot_ids.expiry_date", "clinic_lot_ids.remaining_points")

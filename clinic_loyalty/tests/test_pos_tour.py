@@ -84,7 +84,8 @@ class TestPosLoyaltyTours(TestPointOfSaleHttpCommon):
         )
         self.assertEqual(self.card.points, 170)
 
-    def test_find_the_patient_by_phone_in_any_format(self):
+    def test_find_the_patient_by_phone_in_any_format_with_the_card_discount(self):
+        self.program.clinic_tier_ids.sudo().discount_percent = 5
         self.start_pos_tour("clinic_loyalty_pos_phone_search")
 
     def test_a_replayed_order_earns_once_and_a_refund_reverses(self):

@@ -72,6 +72,10 @@ registry.category("web_tour.tours").add("clinic_loyalty_pos_phone_search", {
             PosLoyalty.customerIs("Clinic Tour Patient"),
             panelShows(".clinic-card-code", CARD),
             panelShows(".clinic-balance", "500"),
+            // The tier's 5% card discount is on the patient's lines as they are added.
+            panelShows(".clinic-discount", "5"),
+            ProductScreen.clickDisplayedProduct("Clinic Consultation"),
+            PosLoyalty.orderTotalIs("2,090.00"),
         ].flat(),
 });
 
