@@ -76,14 +76,17 @@ patch(PosStore.prototype, {
      * The patient a scanned card number (or QR code) belongs to, loaded into the POS.
      */
     async clinicFindPatientByCard(code) {
-        const partners = await this.data.searchRead(
-            "res.partner",
-            [["clinic_lookup", "=", code]],
-            [],
-            {
-                limit: 1,
-            }
-        );
-        return partners[0];
+        try {
+            const partners = await this.data.searchRead(
+                "res.partner",
+                [["clinic_lookup", "=", code]],
+                [],
+                {limit: 1}
+            );
+            return partners[0];
+        } catch {
+            // Offline: the scan falls back to Odoo's coupon handling.
+            return undefined;
+        }
     },
 });
