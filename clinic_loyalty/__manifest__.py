@@ -24,6 +24,7 @@
         "views/sale_order_views.xml",
         "views/loyalty_card_views.xml",
         "views/res_partner_views.xml",
+        "views/clinic_loyalty_membership_plan_views.xml",
         "views/clinic_loyalty_household_views.xml",
         "views/res_config_settings_views.xml",
         "views/menus.xml",

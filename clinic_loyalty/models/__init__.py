@@ -6,6 +6,7 @@ from . import clinic_loyalty_tier
 from . import loyalty_card
 from . import clinic_loyalty_ledger
 from . import clinic_loyalty_reminder
+from . import clinic_loyalty_membership_plan
 from . import clinic_loyalty_household
 from . import res_partner
 from . import sale_order

@@ -1,10 +1,15 @@
+from dateutil.relativedelta import relativedelta
+
 from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 
 
 class ClinicLoyaltyHousehold(models.Model):
     _name = "clinic.loyalty.household"
     _description = "Patient Household"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "clinic.loyalty.notification.mixin"]
+    _clinic_mail_template = "clinic_loyalty.mail_template_membership_renewal"
+    _clinic_sms_template = "clinic_loyalty.sms_template_membership_renewal"
     _order = "name, id"
     _check_company_auto = True
 
@@ -30,11 +35,78 @@ class ClinicLoyaltyHousehold(models.Model):
         string="Members",
     )
     member_count = fields.Integer(compute="_compute_member_count")
+    plan_id = fields.Many2one(
+        comodel_name="clinic.loyalty.membership.plan",
+        string="Membership Plan",
+        check_company=True,
+        tracking=True,
+    )
+    state = fields.Selection(
+        selection=[("active", "Active"), ("expired", "Expired")],
+        default="active",
+        required=True,
+        tracking=True,
+        index=True,
+    )
+    date_start = fields.Date(string="Member Since", tracking=True)
+    date_end = fields.Date(string="Valid Until", tracking=True)
+    period_ids = fields.One2many(
+        comodel_name="clinic.loyalty.membership.period",
+        inverse_name="household_id",
+        string="Membership Periods",
+        readonly=True,
+    )
+    voucher_use_ids = fields.One2many(
+        comodel_name="clinic.loyalty.voucher.use",
+        inverse_name="household_id",
+        string="Benefits Used",
+        readonly=True,
+    )
+    card_id = fields.Many2one(
+        comodel_name="loyalty.card",
+        string="Household Card",
+        compute="_compute_card_id",
+        help="The holder's card: members earn into it and pay from it when the plan shares points.",
+    )
+    balance = fields.Float(string="Household Balance", compute="_compute_card_id")
+    savings = fields.Float(compute="_compute_savings", help="What the household saved with its membership benefits.")
+    membership_paid = fields.Float(compute="_compute_savings", string="Paid for the Membership")
+    payback_percent = fields.Float(
+        string="Payback (%)",
+        compute="_compute_savings",
+        help="Savings against the price paid for the membership (100% = the membership has paid for itself).",
+    )
+    renewal_reminded_until = fields.Date(readonly=True, copy=False)
+    unused_vouchers_text = fields.Char(
+        string="Unused Vouchers",
+        compute="_compute_unused_vouchers_text",
+        help="Vouchers of the current period not used yet.",
+    )
 
     @api.depends("member_ids")
     def _compute_member_count(self):
         for household in self:
             household.member_count = len(household.member_ids)
+
+    @api.depends("holder_id", "company_id.clinic_loyalty_program_id")
+    def _compute_card_id(self):
+        Card = self.env["loyalty.card"].sudo()
+        for household in self:
+            program = household.company_id.clinic_loyalty_program_id
+            household.card_id = (
+                Card.search([("partner_id", "=", household.holder_id.id), ("program_id", "=", program.id)], limit=1)
+                if program and household.holder_id
+                else Card
+            )
+            household.balance = household.card_id.points
+
+    @api.depends("voucher_use_ids.saved", "period_ids.amount")
+    def _compute_savings(self):
+        for household in self:
+            household.savings = sum(household.voucher_use_ids.mapped("saved"))
+            household.membership_paid = sum(household.period_ids.mapped("amount"))
+            paid = household.membership_paid
+            household.payback_percent = 100.0 * household.savings / paid if paid else 0.0
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -52,3 +124,155 @@ class ClinicLoyaltyHousehold(models.Model):
         for household in self:
             if household.holder_id.clinic_household_id != household:
                 household.holder_id.clinic_household_id = household
+
+    # Membership --------------------------------------------------------------------------
+
+    def _clinic_is_member_active(self, day=None):
+        """Whether the household's membership gives its benefits on ``day`` (default today)."""
+        self.ensure_one()
+        day = day or fields.Date.context_today(self)
+        return bool(
+            self.plan_id
+            and self.active
+            and self.state == "active"
+            and (not self.date_start or self.date_start <= day)
+            and (not self.date_end or day <= self.date_end)
+        )
+
+    def _clinic_check_can_join(self, partners):
+        """Refuse, with the reason, patients who cannot join this household."""
+        self.ensure_one()
+        if self.state == "expired":
+            raise ValidationError(
+                self.env._(
+                    "The membership of %(household)s expired on %(date)s: renew it before adding members.",
+                    household=self.name,
+                    date=self.date_end or "",
+                )
+            )
+        for partner in partners:
+            other = partner.clinic_household_id
+            if other and other != self and other.plan_id and other.state == "active":
+                raise ValidationError(
+                    self.env._(
+                        "%(patient)s is a member of the active household %(other)s; they must leave it "
+                        "before joining %(household)s.",
+                        patient=partner.display_name,
+                        other=other.name,
+                        household=self.name,
+                    )
+                )
+        limit = self.plan_id.member_limit
+        if limit and len(self.member_ids | partners) > limit:
+            raise ValidationError(
+                self.env._(
+                    "%(household)s already has %(count)s members, the most its plan %(plan)s allows "
+                    "(holder included). %(patient)s cannot join.",
+                    household=self.name,
+                    count=len(self.member_ids),
+                    plan=self.plan_id.name,
+                    patient=", ".join((partners - self.member_ids).mapped("display_name")),
+                )
+            )
+
+    @api.model
+    def _clinic_sell_membership(self, partner, plan, amount, source_key, origin):
+        """A sale of ``plan``'s product to ``partner``: start their household, or renew it.
+
+        A renewal extends the membership from its end (or from today, if it has already
+        expired) by the plan's validity. Each sale pays one period, once.
+        """
+        Period = self.env["clinic.loyalty.membership.period"].sudo()
+        if Period.search_count([("source_key", "=", source_key)]):
+            return Period.search([("source_key", "=", source_key)]).household_id
+        today = fields.Date.context_today(self)
+        household = partner.clinic_household_id.sudo()
+        if household and household.holder_id != partner:
+            raise ValidationError(
+                self.env._(
+                    "%(patient)s is a member of %(household)s, held by %(holder)s: the holder buys or "
+                    "renews the membership.",
+                    patient=partner.display_name,
+                    household=household.name,
+                    holder=household.holder_id.display_name,
+                )
+            )
+        if not household:
+            if not partner.is_patient:
+                partner.sudo().action_clinic_enrol()
+            household = self.sudo().create(
+                {
+                    "name": self.env._("%(holder)s family", holder=partner.name),
+                    "holder_id": partner.id,
+                    "plan_id": plan.id,
+                    "company_id": plan.company_id.id,
+                    "date_start": today,
+                }
+            )
+        start = max(today, household.date_end + relativedelta(days=1)) if household.date_end else today
+        end = start + relativedelta(months=plan.validity_months, days=-1)
+        household.write(
+            {
+                "plan_id": plan.id,
+                "state": "active",
+                "date_start": household.date_start or today,
+                "date_end": end,
+            }
+        )
+        Period.create(
+            {
+                "household_id": household.id,
+                "date_start": start,
+                "date_end": end,
+                "amount": amount,
+                "origin": origin,
+                "source_key": source_key,
+            }
+        )
+        return household
+
+    def _clinic_period_start(self, day=None):
+        """First day of the membership period that contains ``day``."""
+        self.ensure_one()
+        day = day or fields.Date.context_today(self)
+        periods = self.period_ids.filtered(lambda p: p.date_start <= day <= p.date_end)
+        return periods[:1].date_start or self.date_start or day
+
+    def _clinic_vouchers_left(self, day=None):
+        """{voucher: uses left in the current period}."""
+        self.ensure_one()
+        start = self._clinic_period_start(day)
+        used = self.voucher_use_ids.filtered(lambda use: use.voucher_id and use.date >= start)
+        return {voucher: voucher.count - len(used.filtered(lambda u, v=voucher: u.voucher_id == v)) for voucher in self.plan_id.voucher_ids}
+
+    @api.model
+    def _cron_clinic_expire_memberships(self):
+        """Expire the memberships whose validity has ended; their members lose the benefits."""
+        today = fields.Date.context_today(self)
+        expired = self.sudo().search([("state", "=", "active"), ("plan_id", "!=", False), ("date_end", "<", today)])
+        expired.write({"state": "expired"})
+        self.env["ir.cron"]._notify_progress(done=len(expired), remaining=0)
+        return expired
+
+    @api.model
+    def _cron_clinic_membership_reminders(self):
+        """Tell holders, once per period, that the membership ends soon and which vouchers are unused."""
+        today = fields.Date.context_today(self)
+        households = self.sudo().search([("state", "=", "active"), ("plan_id", "!=", False), ("date_end", ">=", today)])
+        due = households.filtered(
+            lambda h: h.plan_id.renewal_reminder_days
+            and (h.date_end - today).days <= h.plan_id.renewal_reminder_days
+            and h.renewal_reminded_until != h.date_end
+        )
+        for household in due:
+            household.renewal_reminded_until = household.date_end
+        due._clinic_notify()
+        self.env["ir.cron"]._notify_progress(done=len(due), remaining=0)
+        return due
+
+    def _compute_unused_vouchers_text(self):
+        for household in self:
+            left = household._clinic_vouchers_left() if household.plan_id else {}
+            household.unused_vouchers_text = ", ".join(
+                f"{voucher.name} x{count}" for voucher, count in left.items() if count > 0
+            )

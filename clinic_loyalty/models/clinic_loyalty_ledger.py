@@ -32,7 +32,14 @@ class ClinicLoyaltyLedger(models.Model):
         ondelete="restrict",
         readonly=True,
     )
-    partner_id = fields.Many2one(related="card_id.partner_id", store=True, string="Patient")
+    partner_id = fields.Many2one(related="card_id.partner_id", store=True, string="Card Holder")
+    patient_id = fields.Many2one(
+        comodel_name="res.partner",
+        string="Patient",
+        index="btree_not_null",
+        readonly=True,
+        help="Who earned or spent: a household member on the household's card, else the card holder.",
+    )
     program_id = fields.Many2one(related="card_id.program_id", store=True)
     company_id = fields.Many2one(related="card_id.company_id", store=True)
     kind = fields.Selection(selection=LEDGER_KINDS, required=True, readonly=True)
@@ -99,7 +106,10 @@ class ClinicLoyaltyLedger(models.Model):
         if not document:
             return {}
         field = {"sale.order": "sale_order_id", "pos.order": "pos_order_id"}.get(document._name)
-        return {field: document.id} if field else {}
+        vals = {field: document.id} if field else {}
+        if document.partner_id:
+            vals["patient_id"] = document.partner_id.id
+        return vals
 
     @api.depends("points", "balance_after", "card_id.point_name")
     def _compute_points_display(self):

@@ -242,8 +242,9 @@ class LoyaltyCard(models.Model):
                 "remaining_points": points if points > 0 else 0.0,
                 "user_id": self.env.uid,
                 "amount": amount,
-                **self.env["clinic.loyalty.ledger"]._clinic_document_vals(document),
                 "balance_after": balance + points,
+                "patient_id": self.partner_id.id,
+                **self.env["clinic.loyalty.ledger"]._clinic_document_vals(document),
             }
         )
         if points < 0:
@@ -251,6 +252,40 @@ class LoyaltyCard(models.Model):
         self.env.cr.execute("UPDATE loyalty_card SET points = %s WHERE id = %s", [balance + points, self.id])
         self.invalidate_recordset(["points"])
         return line, True
+
+    def _clinic_lock(self):
+        """Lock this card's row until the end of the transaction (concurrent spenders wait)."""
+        self.ensure_one()
+        self.env.cr.execute("SELECT id FROM loyalty_card WHERE id = %s FOR UPDATE", [self.id])
+
+    def _clinic_check_member_limit(self, member, points):
+        """Refuse a household member spending beyond the plan's monthly limit per member."""
+        self.ensure_one()
+        household = member.clinic_household_id
+        limit = household.plan_id.member_spend_limit if household else 0.0
+        if not limit or self.partner_id == member or not household._clinic_is_member_active():
+            return
+        month_start = fields.Date.context_today(self).replace(day=1)
+        self.env["clinic.loyalty.ledger"].flush_model()
+        self.env.cr.execute(
+            """
+            SELECT COALESCE(-SUM(points), 0) FROM clinic_loyalty_ledger
+             WHERE card_id = %s AND patient_id = %s AND kind = 'spend' AND date >= %s
+            """,
+            [self.id, member.id, month_start],
+        )
+        spent = self.env.cr.fetchone()[0]
+        if float_compare(spent + points, limit, precision_digits=2) > 0:
+            raise UserError(
+                self.env._(
+                    "%(member)s may spend %(limit)s of the household's points a month and has spent %(spent)s "
+                    "this month: %(points)s more is refused.",
+                    member=member.display_name,
+                    limit=self._format_points(limit),
+                    spent=self._format_points(spent),
+                    points=self._format_points(points),
+                )
+            )
 
     def _clinic_check_can_adjust(self):
         if not self.env.su and not self.env.user.has_group("clinic_loyalty.group_clinic_loyalty_manager"):
@@ -390,21 +425,28 @@ class LoyaltyCard(models.Model):
     @api.model
     def clinic_pos_card_info(self, partner_id):
         """What the cashier's loyalty panel shows for a patient, read on demand."""
-        card = self.search(
-            [("partner_id", "=", partner_id), ("program_id.clinic_bonus", "=", True), ("program_type", "=", "loyalty")],
-            limit=1,
-        )
+        partner = self.env["res.partner"].browse(partner_id).exists()
+        program = self.env.company.clinic_loyalty_program_id
+        if not partner or not program.clinic_bonus:
+            return {}
+        partner.check_access("read")
+        card = partner.sudo()._clinic_card_in(program)
         if not card:
             return {}
-        return card.sudo()._clinic_pos_info()
+        return card._clinic_pos_info(partner.sudo())
 
-    def _clinic_pos_info(self):
+    def _clinic_pos_info(self, patient):
         self.ensure_one()
         program = self.program_id
         categories = program.clinic_discount_categ_ids
         if categories:
             categories = self.env["product.category"].search([("id", "child_of", categories.ids)])
-        household = self.partner_id.clinic_household_id
+        household = patient.clinic_household_id
+        member = household if household and household._clinic_is_member_active() else household.browse()
+        plan = member.plan_id
+        member_categories = plan.discount_categ_ids
+        if member_categories:
+            member_categories = self.env["product.category"].search([("id", "child_of", member_categories.ids)])
         return {
             "card_id": self.id,
             "program_id": program.id,
@@ -422,6 +464,10 @@ class LoyaltyCard(models.Model):
             "max_redeem_percent": program.clinic_max_redeem_percent,
             "household": household.name or "",
             "household_members": len(household.member_ids),
+            "household_state": household.state or "",
+            "household_valid_until": fields.Date.to_string(household.date_end) if household.date_end else "",
+            "member_discount_percent": plan.member_discount_percent if plan else 0.0,
+            "member_discount_categ_ids": member_categories.ids,
         }
 
     # Tiers -----------------------------------------------------------------------------

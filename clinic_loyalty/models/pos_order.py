@@ -71,19 +71,20 @@ class PosOrder(models.Model):
     # Clinic programme ------------------------------------------------------------------
 
     def _clinic_card(self):
-        """The patient's card in the clinic bonus programme this POS runs (empty if none)."""
+        """The card this order earns into and pays from (the patient's, or their household's
+        while an active membership shares points), if this POS runs the clinic programme."""
         self.ensure_one()
-        Card = self.env["loyalty.card"].sudo()
-        used = self.lines.coupon_id.filtered(lambda card: card.program_id.clinic_bonus)
-        if used:
-            return used[:1].sudo()
         program = self.company_id.clinic_loyalty_program_id
         if not program.clinic_bonus or not self.partner_id or program not in self.config_id._get_program_ids():
-            return Card
-        return Card.search([("program_id", "=", program.id), ("partner_id", "=", self.partner_id.id)], limit=1)
+            return self.env["loyalty.card"]
+        return self.partner_id._clinic_card_in(program)
 
     def _clinic_product_lines(self):
-        return self.lines.filtered(lambda line: not line.reward_id and not line.combo_parent_id and line.qty > 0)
+        """Service and product lines; a membership fee is not a treatment and earns nothing."""
+        fees = self.env["clinic.loyalty.membership.plan"].sudo().search([]).product_id
+        return self.lines.filtered(
+            lambda line: not line.reward_id and not line.combo_parent_id and line.qty > 0 and line.product_id not in fees
+        )
 
     def _clinic_key(self, event):
         self.ensure_one()
@@ -93,6 +94,7 @@ class PosOrder(models.Model):
         """Post the points a paid POS order spends and earns, and reverse what its refund lines return."""
         for order in self.filtered(lambda o: o.state in PAID_STATES):
             order._clinic_reverse_refunded_orders()
+            order._clinic_sell_memberships()
             card = order._clinic_card()
             if not card:
                 continue
@@ -124,9 +126,25 @@ class PosOrder(models.Model):
 
     def _clinic_post_spending(self, card):
         self.ensure_one()
+        foreign = self.lines.filtered(
+            lambda line: line.reward_id and line.coupon_id.program_id.clinic_bonus and line.coupon_id != card
+        ).coupon_id
+        if foreign:
+            raise UserError(
+                self.env._(
+                    "Order %(order)s pays with the points of card %(other)s, but %(patient)s earns into and "
+                    "pays from card %(card)s. Remove the points reward and apply it again.",
+                    order=self.pos_reference or self.name,
+                    other=foreign[:1].code,
+                    patient=self.partner_id.display_name,
+                    card=card.code,
+                )
+            )
         points, money = self._clinic_spending(card)
         if float_is_zero(points, precision_digits=2):
             return self.env["clinic.loyalty.ledger"]
+        card._clinic_lock()
+        card._clinic_check_member_limit(self.partner_id, points)
         program = card.program_id
         gross = sum(self._clinic_product_lines().mapped("price_subtotal_incl"))
         cap = self.currency_id.round(gross * program.clinic_max_redeem_percent / 100.0)
@@ -156,6 +174,23 @@ class PosOrder(models.Model):
             origin=self.pos_reference or self.name,
             document=self,
         )
+
+    def _clinic_sell_memberships(self):
+        """A paid POS order selling a membership plan's product starts or renews the membership."""
+        self.ensure_one()
+        plans = self.env["clinic.loyalty.membership.plan"].sudo().search([("product_id", "in", self.lines.product_id.ids)])
+        for line in self.lines.filtered(lambda pol: pol.product_id in plans.product_id and pol.qty > 0):
+            if not self.partner_id:
+                raise UserError(
+                    self.env._("A membership is sold to a patient: choose the patient before the payment.")
+                )
+            self.env["clinic.loyalty.household"]._clinic_sell_membership(
+                self.partner_id,
+                plans.filtered(lambda p, line=line: p.product_id == line.product_id),
+                line.price_subtotal_incl,
+                f"pos.order.line:{line.id}:membership",
+                self.pos_reference or self.name,
+            )
 
     def _clinic_reverse_refunded_orders(self):
         """A POS refund reverses the loyalty of the order it refunds, in proportion to the

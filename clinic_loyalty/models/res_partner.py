@@ -136,6 +136,11 @@ class ResPartner(models.Model):
         return partners
 
     def write(self, vals):
+        if vals.get("clinic_household_id"):
+            household = self.env["clinic.loyalty.household"].browse(vals["clinic_household_id"])
+            joining = self.filtered(lambda partner: partner.clinic_household_id != household)
+            if joining:
+                household._clinic_check_can_join(joining)
         touches_phone = any(field in vals for field in PHONE_FIELDS)
         if touches_phone or vals.get("is_patient"):
             # Each patient's numbers are read in the country of that patient, so write
@@ -192,6 +197,17 @@ class ResPartner(models.Model):
         holders = Card.search([("program_id", "=", program.id), ("partner_id", "in", self.ids)])
         missing = self - holders.partner_id
         return Card.create([{"program_id": program.id, "partner_id": p.id, "points": 0} for p in missing])
+
+    def _clinic_card_in(self, program):
+        """The card this patient earns into and pays from in ``program``: their household's
+        (the holder's) while an active membership shares points, else their own."""
+        self.ensure_one()
+        Card = self.env["loyalty.card"].sudo()
+        household = self.clinic_household_id
+        partner = self
+        if household and household.plan_id.share_points and household._clinic_is_member_active():
+            partner = household.holder_id
+        return Card.search([("program_id", "=", program.id), ("partner_id", "=", partner.id)], limit=1)
 
     def _clinic_sms_number(self):
         self.ensure_one()

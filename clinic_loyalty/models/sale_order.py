@@ -1,6 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import float_compare, float_is_zero, format_amount
+from odoo.tools import float_compare, float_is_zero, float_round, format_amount
 
 # Reward lines of these programmes are money the patient already paid (gift card, e-wallet):
 # they do not lower the amount that earns points.
@@ -107,10 +107,20 @@ class SaleOrder(models.Model):
                 vals["points_cost"] = (vals.get("points_cost") or 0.0) * factor
         return values
 
+    def _update_programs_and_rewards(self):
+        # A household member pays with the household's points: offer its card's rewards.
+        for order in self:
+            card = order._clinic_card()
+            if card and card.partner_id != order.partner_id and card.points > 0:
+                order.applied_coupon_ids |= card
+        return super()._update_programs_and_rewards()
+
     def action_confirm(self):
         self._clinic_check_spending()
         result = super().action_confirm()
-        self.filtered(lambda order: order.state == "sale")._clinic_post_loyalty()
+        confirmed = self.filtered(lambda order: order.state == "sale")
+        confirmed._clinic_post_loyalty()
+        confirmed._clinic_record_membership()
         return result
 
     def _action_cancel(self):
@@ -124,22 +134,23 @@ class SaleOrder(models.Model):
     # Clinic programme ------------------------------------------------------------------
 
     def _clinic_card(self, program=None):
-        """The patient's card in a clinic bonus programme for this order (empty if none)."""
+        """The card this order earns into and pays from: the patient's, or their household's
+        while an active membership shares points (empty if none)."""
         self.ensure_one()
-        Card = self.env["loyalty.card"]
-        used = (self.coupon_point_ids.coupon_id | self.order_line.coupon_id).filtered(
-            lambda card: card.program_id.clinic_bonus and (not program or card.program_id == program)
-        )
-        if used:
-            return used[:1]
         program = program or self.company_id.clinic_loyalty_program_id
         if not program.clinic_bonus or not self.partner_id:
-            return Card
-        return Card.sudo().search([("program_id", "=", program.id), ("partner_id", "=", self.partner_id.id)], limit=1)
+            return self.env["loyalty.card"]
+        return self.partner_id._clinic_card_in(program)
 
     def _clinic_product_lines(self):
+        """Service and product lines; a membership fee is not a treatment and earns nothing."""
+        fees = self.env["clinic.loyalty.membership.plan"].sudo().search([]).product_id
         return self.order_line.filtered(
-            lambda line: line.product_id and not line.display_type and not line.reward_id and not line.combo_item_id
+            lambda line: line.product_id
+            and not line.display_type
+            and not line.reward_id
+            and not line.combo_item_id
+            and line.product_id not in fees
         )
 
     def _clinic_points_lines(self, card):
@@ -166,7 +177,7 @@ class SaleOrder(models.Model):
     def _clinic_spending(self, card):
         """(points spent, amount paid with points untaxed) by this order's reward lines on ``card``."""
         lines = self._clinic_points_lines(card)
-        return sum(lines.mapped("points_cost")), -sum(lines.mapped("price_subtotal"))
+        return float_round(sum(lines.mapped("points_cost")), precision_digits=2), -sum(lines.mapped("price_subtotal"))
 
     def _clinic_check_spending(self):
         """Refuse, before anything is written, an order that spends points it may not."""
@@ -174,9 +185,24 @@ class SaleOrder(models.Model):
             card = order._clinic_card()
             if not card:
                 continue
+            foreign = order.order_line.filtered(
+                lambda line: line.reward_id and line.coupon_id.program_id.clinic_bonus and line.coupon_id != card
+            ).coupon_id
+            if foreign:
+                raise UserError(
+                    self.env._(
+                        "Order %(order)s pays with the points of card %(other)s, but %(patient)s earns into and "
+                        "pays from card %(card)s. Remove the points reward and apply it again.",
+                        order=order.name,
+                        other=foreign[:1].code,
+                        patient=order.partner_id.display_name,
+                        card=card.code,
+                    )
+                )
             points, paid_with_points = order._clinic_spending(card)
             if float_is_zero(points, precision_digits=2):
                 continue
+            card._clinic_check_member_limit(order.partner_id, points)
             program = card.program_id
             cap = order._clinic_points_payment_cap(program)
             share = f"{program.clinic_max_redeem_percent:g}"
@@ -224,6 +250,8 @@ class SaleOrder(models.Model):
         points, paid_with_points = self._clinic_spending(card)
         if float_is_zero(points, precision_digits=2):
             return self.env["clinic.loyalty.ledger"]
+        card._clinic_lock()
+        card._clinic_check_member_limit(self.partner_id, points)
         return card.sudo()._clinic_post(
             "spend",
             -points,
@@ -240,9 +268,11 @@ class SaleOrder(models.Model):
     def _clinic_reverse(self, ratio, event, reason):
         """Reverse ``ratio`` of this order's points (cancellation, credit note)."""
         self.ensure_one()
-        card = self._clinic_card()
+        prefix = f"sale.order:{self.id}:{self.clinic_loyalty_round}:"
+        # The card the order posted on, even if the patient has changed household since.
+        posted = self.sudo().clinic_ledger_ids.filtered(lambda line: (line.source_key or "").startswith(prefix))
+        card = posted.card_id[:1] or self._clinic_card()
         if card:
-            prefix = f"sale.order:{self.id}:{self.clinic_loyalty_round}:"
             card._clinic_reverse_document(self, prefix, ratio, event, reason)
 
     def _clinic_earn_when_paid(self):
@@ -269,3 +299,87 @@ class SaleOrder(models.Model):
         if categories:
             categories = self.env["product.category"].search([("id", "child_of", categories.ids)])
         return percent, categories
+
+    # Family membership -----------------------------------------------------------------
+
+    def _clinic_membership(self):
+        """The patient's household whose membership gives benefits on this order (empty if none)."""
+        self.ensure_one()
+        household = self.partner_id.clinic_household_id
+        day = fields.Date.to_date(self.date_order) if self.date_order else None
+        if household and household._clinic_is_member_active(day):
+            return household
+        return self.env["clinic.loyalty.household"]
+
+    def _clinic_membership_allocation(self, lines=None):
+        """[(line, voucher, voucher amount, price after benefits)] for the member's service lines.
+
+        Vouchers left in the period go to the lines in order; the member discount applies
+        where the plan allows; both in the plan's order. Same result on every call, so what
+        the quotation shows is what confirmation records.
+        """
+        self.ensure_one()
+        household = self._clinic_membership()
+        if not household:
+            return []
+        plan = household.plan_id
+        left = household._clinic_vouchers_left(fields.Date.to_date(self.date_order) if self.date_order else None)
+        allocation = []
+        # Lines being created may not be in order_line yet when their discount is computed.
+        candidates = self._clinic_product_lines() | (lines or self.order_line.browse()).filtered(
+            lambda sol: sol.product_id and not sol.display_type and not sol.reward_id
+        )
+        for line in candidates.sorted(lambda sol: (sol.sequence, sol.id or 0)):
+            if line.product_id == plan.product_id:
+                continue
+            gross = line.price_unit * line.product_uom_qty
+            if gross <= 0:
+                continue
+            voucher = next(
+                (v for v in plan.voucher_ids if left.get(v, 0) > 0 and v._applies_to(line.product_id)),
+                self.env["clinic.loyalty.membership.voucher"],
+            )
+            if voucher:
+                left[voucher] -= 1
+            amount = min(voucher.amount, gross) if voucher else 0.0
+            percent = plan.member_discount_percent if plan._discount_applies_to(line.product_id) else 0.0
+            if plan.benefit_order == "voucher_first":
+                final = (gross - amount) * (1 - percent / 100.0)
+            else:
+                final = max(gross * (1 - percent / 100.0) - amount, 0.0)
+            if voucher or percent:
+                allocation.append((line, voucher, amount, final))
+        return allocation
+
+    def _clinic_record_membership(self):
+        """On confirmation: record the benefits members used, and start or renew memberships sold."""
+        Use = self.env["clinic.loyalty.voucher.use"].sudo()
+        Plan = self.env["clinic.loyalty.membership.plan"].sudo()
+        for order in self:
+            household = order._clinic_membership()
+            for line, voucher, amount, final in order._clinic_membership_allocation():
+                key = f"sale.order.line:{line.id}:{order.clinic_loyalty_round}"
+                if Use.search_count([("source_key", "=", key)]):
+                    continue
+                gross = line.price_unit * line.product_uom_qty
+                Use.create(
+                    {
+                        "household_id": household.id,
+                        "voucher_id": voucher.id,
+                        "partner_id": order.partner_id.id,
+                        "origin": order.name,
+                        "voucher_amount": amount,
+                        "discount_amount": max(gross - amount - final, 0.0),
+                        "source_key": key,
+                    }
+                )
+            plans = Plan.search([("product_id", "in", order.order_line.product_id.ids)])
+            for line in order.order_line.filtered(lambda sol: sol.product_id in plans.product_id):
+                plan = plans.filtered(lambda p, line=line: p.product_id == line.product_id)
+                self.env["clinic.loyalty.household"]._clinic_sell_membership(
+                    order.partner_id,
+                    plan,
+                    line.price_total,
+                    f"sale.order.line:{line.id}:{order.clinic_loyalty_round}:membership",
+                    order.name,
+                )

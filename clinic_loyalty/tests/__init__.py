@@ -11,3 +11,4 @@ from . import test_reminders
 from . import test_concurrency
 from . import test_pos_loyalty
 from . import test_pos_tour
+from . import test_membership

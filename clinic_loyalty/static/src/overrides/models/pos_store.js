@@ -42,12 +42,28 @@ patch(PosStore.prototype, {
             };
         }
         const card = this.clinicCardInfo[partner.id];
-        if (card?.card_id) {
-            // Let Odoo's loyalty flow find the card (redeeming points) without loading them all.
-            await this.fetchLoyaltyCard(card.program_id, partner.id);
-        }
         this.clinicApplyCardDiscount(this.get_order());
         return card;
+    },
+    /**
+     * The card a patient earns into and pays from is the server's choice: their own, or
+     * their household's while a membership shares points.
+     */
+    async couponForProgram(program) {
+        const partner = this.get_order()?.get_partner();
+        if (program.clinic_bonus && partner) {
+            const info = await this.clinicLoadCardInfo(partner);
+            if (info?.card_id) {
+                if (!this.models["loyalty.card"].get(info.card_id)) {
+                    await this.data.read("loyalty.card", [info.card_id]);
+                }
+                const card = this.models["loyalty.card"].get(info.card_id);
+                if (card) {
+                    return card;
+                }
+            }
+        }
+        return super.couponForProgram(...arguments);
     },
     /**
      * The card discount (discount scale or tier) on the lines of the patient's order; a
@@ -56,19 +72,22 @@ patch(PosStore.prototype, {
      */
     clinicApplyCardDiscount(order) {
         const info = order?.get_partner() && this.clinicCardInfo[order.get_partner().id];
-        if (!info?.discount_percent) {
+        if (!info?.discount_percent && !info?.member_discount_percent) {
             return;
         }
-        const categories = new Set(info.discount_categ_ids || []);
+        const cardCategories = new Set(info.discount_categ_ids || []);
+        const memberCategories = new Set(info.member_discount_categ_ids || []);
         for (const line of order.get_orderlines()) {
+            if (line.is_reward_line || line.combo_parent_id) {
+                continue;
+            }
             const categ = line.product_id?.categ_id?.id;
-            if (
-                !line.is_reward_line &&
-                !line.combo_parent_id &&
-                (!categories.size || categories.has(categ)) &&
-                line.get_discount() < info.discount_percent
-            ) {
-                line.set_discount(info.discount_percent);
+            const percent = Math.max(
+                !cardCategories.size || cardCategories.has(categ) ? info.discount_percent || 0 : 0,
+                !memberCategories.size || memberCategories.has(categ) ? info.member_discount_percent || 0 : 0
+            );
+            if (percent && line.get_discount() < percent) {
+                line.set_discount(percent);
             }
         }
     },
