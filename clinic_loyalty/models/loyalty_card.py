@@ -261,7 +261,7 @@ class LoyaltyCard(models.Model):
     def _clinic_check_member_limit(self, member, points):
         """Refuse a household member spending beyond the plan's monthly limit per member."""
         self.ensure_one()
-        household = member.clinic_household_id
+        household = member.sudo().clinic_household_id
         limit = household.plan_id.member_spend_limit if household else 0.0
         if not limit or self.partner_id == member or not household._clinic_is_member_active():
             return

@@ -104,7 +104,7 @@ class ResPartner(models.Model):
 
     @api.constrains("clinic_household_id")
     def _check_clinic_household_holder(self):
-        holders = self.env["clinic.loyalty.household"].search([("holder_id", "in", self.ids)])
+        holders = self.env["clinic.loyalty.household"].sudo().search([("holder_id", "in", self.ids)])
         for household in holders:
             if household.holder_id.clinic_household_id != household:
                 raise ValidationError(
@@ -140,7 +140,7 @@ class ResPartner(models.Model):
             household = self.env["clinic.loyalty.household"].browse(vals["clinic_household_id"])
             joining = self.filtered(lambda partner: partner.clinic_household_id != household)
             if joining:
-                household._clinic_check_can_join(joining)
+                household.sudo()._clinic_check_can_join(joining.sudo())
         touches_phone = any(field in vals for field in PHONE_FIELDS)
         if touches_phone or vals.get("is_patient"):
             # Each patient's numbers are read in the country of that patient, so write
@@ -203,7 +203,7 @@ class ResPartner(models.Model):
         (the holder's) while an active membership shares points, else their own."""
         self.ensure_one()
         Card = self.env["loyalty.card"].sudo()
-        household = self.clinic_household_id
+        household = self.sudo().clinic_household_id
         partner = self
         if household and household.plan_id.share_points and household._clinic_is_member_active():
             partner = household.holder_id

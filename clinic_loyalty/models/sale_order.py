@@ -305,7 +305,7 @@ class SaleOrder(models.Model):
     def _clinic_membership(self):
         """The patient's household whose membership gives benefits on this order (empty if none)."""
         self.ensure_one()
-        household = self.partner_id.clinic_household_id
+        household = self.partner_id.sudo().clinic_household_id
         day = fields.Date.to_date(self.date_order) if self.date_order else None
         if household and household._clinic_is_member_active(day):
             return household

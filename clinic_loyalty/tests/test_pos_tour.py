@@ -96,3 +96,35 @@ class TestPosLoyaltyTours(TestPointOfSaleHttpCommon):
         self.assertEqual(refund.amount_total, -1100)
         self.assertEqual(self.card.points, 500 + 220 - 110)
         self.assertEqual(self.card.points, sum(self.card.clinic_ledger_ids.mapped("points")))
+
+    def test_a_household_member_pays_with_the_household_points(self):
+        plan = self.env["clinic.loyalty.membership.plan"].sudo().create(
+            {
+                "name": "Family Card",
+                "product_id": self.env["product.product"].create({"name": "Family Card Fee", "list_price": 199}).id,
+                "member_discount_percent": 10,
+                "company_id": self.main_pos_config.company_id.id,
+            }
+        )
+        household = self.env["clinic.loyalty.household"].sudo()._clinic_sell_membership(
+            self.patient, plan, 199, "test:family", "Test"
+        )
+        household.name = "Clinic Tour Family"
+        member = self.env["res.partner"].create(
+            {"name": "Clinic Tour Member", "is_patient": True, "company_id": self.main_pos_config.company_id.id}
+        )
+        member.clinic_household_id = household
+        body = "044000000002"
+        member.clinic_card_ids.sudo().code = body + ean13_check_digit(body)
+
+        self.start_pos_tour("clinic_loyalty_pos_member_pays_with_household_points")
+
+        self.card.invalidate_recordset()
+        order = self.env["pos.order"].search([("partner_id", "=", member.id)])
+        lines = order.sudo().clinic_ledger_ids
+        self.assertEqual(
+            sorted(lines.mapped(lambda line: (line.kind, line.points, line.card_id.id, line.patient_id.id))),
+            [("earn", 148, self.card.id, member.id), ("spend", -500, self.card.id, member.id)],
+        )
+        self.assertEqual(self.card.points, 148)
+        self.assertFalse(member.clinic_card_ids.sudo().clinic_ledger_ids)

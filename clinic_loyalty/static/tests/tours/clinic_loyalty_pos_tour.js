@@ -13,6 +13,8 @@ import {registry} from "@web/core/registry";
 
 // Card number of the tour patient (see tests/test_pos_tour.py).
 const CARD = "0440000000011";
+// Card number of a member of the tour patient's household.
+const MEMBER_CARD = "0440000000028";
 
 function panelShows(selector, text) {
     return {
@@ -123,6 +125,33 @@ registry.category("web_tour.tours").add("clinic_loyalty_pos_replay_and_refund", 
             ReceiptScreen.isShown(),
             receiptShows(".clinic-reversed", "-110"),
             receiptShows(".clinic-balance", "610"),
+            ReceiptScreen.clickNextOrder(),
+        ].flat(),
+});
+
+// A household member's card pays with the household's points, with the member discount.
+registry.category("web_tour.tours").add("clinic_loyalty_pos_member_pays_with_household_points", {
+    steps: () =>
+        [
+            Chrome.startPoS(),
+            Dialog.confirm("Open Register"),
+            scan_barcode(MEMBER_CARD),
+            PosLoyalty.customerIs("Clinic Tour Member"),
+            panelShows(".clinic-card-code", CARD),
+            panelShows(".clinic-balance", "500"),
+            panelShows(".clinic-household", "Clinic Tour Family"),
+            ProductScreen.clickDisplayedProduct("Clinic Consultation"),
+            PosLoyalty.orderTotalIs("1,980.00"),
+            PosLoyalty.claimReward("Pay with points"),
+            PosLoyalty.hasRewardLine("Pay with points", "-500.00"),
+            PosLoyalty.orderTotalIs("1,480.00"),
+            ProductScreen.clickPayButton(),
+            PaymentScreen.clickPaymentMethod("Bank"),
+            PaymentScreen.clickValidate(),
+            ReceiptScreen.isShown(),
+            receiptShows(".clinic-spent", "500"),
+            receiptShows(".clinic-earned", "148"),
+            receiptShows(".clinic-balance", "148"),
             ReceiptScreen.clickNextOrder(),
         ].flat(),
 });
