@@ -243,7 +243,10 @@ class ClinicLoyaltyHousehold(models.Model):
         self.ensure_one()
         start = self._clinic_period_start(day)
         used = self.voucher_use_ids.filtered(lambda use: use.voucher_id and use.date >= start)
-        return {voucher: voucher.count - len(used.filtered(lambda u, v=voucher: u.voucher_id == v)) for voucher in self.plan_id.voucher_ids}
+        return {
+            voucher: voucher.count - len(used.filtered(lambda u, v=voucher: u.voucher_id == v))
+            for voucher in self.plan_id.voucher_ids
+        }
 
     @api.model
     def _cron_clinic_expire_memberships(self):

@@ -98,9 +98,10 @@ class ClinicLoyaltyMembershipPlan(models.Model):
     def _discount_applies_to(self, product):
         self.ensure_one()
         categories = self.discount_categ_ids
-        return not categories or bool(product.categ_id.parent_path and any(
-            product.categ_id.parent_path.startswith(categ.parent_path) for categ in categories
-        ))
+        return not categories or bool(
+            product.categ_id.parent_path
+            and any(product.categ_id.parent_path.startswith(categ.parent_path) for categ in categories)
+        )
 
 
 class ClinicLoyaltyMembershipVoucher(models.Model):
@@ -159,7 +160,9 @@ class ClinicLoyaltyVoucherUse(models.Model):
     _description = "Membership Benefit Used"
     _order = "date desc, id desc"
 
-    household_id = fields.Many2one(comodel_name="clinic.loyalty.household", required=True, index=True, ondelete="cascade")
+    household_id = fields.Many2one(
+        comodel_name="clinic.loyalty.household", required=True, index=True, ondelete="cascade"
+    )
     voucher_id = fields.Many2one(comodel_name="clinic.loyalty.membership.voucher", ondelete="set null")
     partner_id = fields.Many2one(comodel_name="res.partner", string="Member", required=True)
     date = fields.Date(required=True, default=fields.Date.context_today)

@@ -460,7 +460,9 @@ class LoyaltyCard(models.Model):
             "discount_percent": self.clinic_discount_percent,
             "discount_categ_ids": categories.ids,
             "expiring_points": self.clinic_expiring_points,
-            "expiring_date": fields.Date.to_string(self.clinic_next_expiry_date) if self.clinic_next_expiry_date else "",
+            "expiring_date": fields.Date.to_string(self.clinic_next_expiry_date)
+            if self.clinic_next_expiry_date
+            else "",
             "max_redeem_percent": program.clinic_max_redeem_percent,
             "household": household.name or "",
             "household_members": len(household.member_ids),

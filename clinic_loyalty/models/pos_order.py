@@ -83,7 +83,10 @@ class PosOrder(models.Model):
         """Service and product lines; a membership fee is not a treatment and earns nothing."""
         fees = self.env["clinic.loyalty.membership.plan"].sudo().search([]).product_id
         return self.lines.filtered(
-            lambda line: not line.reward_id and not line.combo_parent_id and line.qty > 0 and line.product_id not in fees
+            lambda line: not line.reward_id
+            and not line.combo_parent_id
+            and line.qty > 0
+            and line.product_id not in fees
         )
 
     def _clinic_key(self, event):
@@ -178,12 +181,12 @@ class PosOrder(models.Model):
     def _clinic_sell_memberships(self):
         """A paid POS order selling a membership plan's product starts or renews the membership."""
         self.ensure_one()
-        plans = self.env["clinic.loyalty.membership.plan"].sudo().search([("product_id", "in", self.lines.product_id.ids)])
+        plans = (
+            self.env["clinic.loyalty.membership.plan"].sudo().search([("product_id", "in", self.lines.product_id.ids)])
+        )
         for line in self.lines.filtered(lambda pol: pol.product_id in plans.product_id and pol.qty > 0):
             if not self.partner_id:
-                raise UserError(
-                    self.env._("A membership is sold to a patient: choose the patient before the payment.")
-                )
+                raise UserError(self.env._("A membership is sold to a patient: choose the patient before the payment."))
             self.env["clinic.loyalty.household"]._clinic_sell_membership(
                 self.partner_id,
                 plans.filtered(lambda p, line=line: p.product_id == line.product_id),
@@ -246,6 +249,8 @@ class PosOrder(models.Model):
             "reversed": sum(reversals.mapped("points")),
             "balance": card.points,
             "expiring_points": card.clinic_expiring_points,
-            "expiring_date": fields.Date.to_string(card.clinic_next_expiry_date) if card.clinic_next_expiry_date else False,
+            "expiring_date": fields.Date.to_string(card.clinic_next_expiry_date)
+            if card.clinic_next_expiry_date
+            else False,
             "point_name": card.point_name,
         }

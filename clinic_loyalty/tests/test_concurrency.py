@@ -34,39 +34,60 @@ class TestConcurrentWorkers(BaseCase):
             self.ids = {"product": product.id, "patient": patient.id, "card": card.id, "orders": []}
         self.addCleanup(self._remove_committed_data)
 
-    def _remove_committed_data(self):
+    def _make_household(self):
+        """Commit a family membership held by the test patient, with one more member."""
         with self.registry.cursor() as cr:
-            ids = self.ids
-            # Ledger lines are never deleted by the application: the test removes its own by SQL.
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            fee = env["product.product"].create({"name": "Concurrency family card", "list_price": 199})
+            plan = env["clinic.loyalty.membership.plan"].create({"name": "Concurrency plan", "product_id": fee.id})
+            patient = env["res.partner"].browse(self.ids["patient"])
+            household = env["clinic.loyalty.household"]._clinic_sell_membership(
+                patient, plan, 199, "test:concurrency", "T"
+            )
+            member = env["res.partner"].create({"name": "Concurrent Member", "is_patient": True})
+            member.clinic_household_id = household
+            self.ids.update(fee=fee.id, plan=plan.id, household=household.id, member=member.id)
+
+    def _remove_committed_data(self):
+        """Remove what the test committed. Ledger lines are never deleted by the application:
+        the test removes its own by SQL."""
+        ids = self.ids
+        partners = list({ids["patient"], ids.get("member", ids["patient"])})
+        with self.registry.cursor() as cr:
             cr.execute(
                 """
                 DELETE FROM clinic_loyalty_lot_use use
                  USING clinic_loyalty_ledger line, loyalty_card card
                  WHERE (use.line_id = line.id OR use.lot_id = line.id)
-                   AND line.card_id = card.id AND card.partner_id = %(patient)s
+                   AND line.card_id = card.id AND card.partner_id = ANY(%s)
                 """,
-                ids,
+                [partners],
             )
             for table in ("clinic_loyalty_ledger", "clinic_loyalty_tier_history", "clinic_loyalty_reminder"):
                 cr.execute(
                     SQL(
-                        "DELETE FROM %s WHERE card_id IN (SELECT id FROM loyalty_card WHERE partner_id = %s)",
+                        "DELETE FROM %s WHERE card_id IN (SELECT id FROM loyalty_card WHERE partner_id = ANY(%s))",
                         SQL.identifier(table),
-                        ids["patient"],
+                        partners,
                     )
                 )
-            cr.execute("DELETE FROM sale_order WHERE partner_id = %(patient)s", ids)
-            cr.execute("DELETE FROM loyalty_card WHERE partner_id = %(patient)s", ids)
+            cr.execute("DELETE FROM sale_order WHERE partner_id = ANY(%s)", [partners])
+            cr.execute("UPDATE res_partner SET clinic_household_id = NULL WHERE id = ANY(%s)", [partners])
+            if ids.get("household"):
+                cr.execute("DELETE FROM clinic_loyalty_household WHERE id = %s", [ids["household"]])
+                cr.execute("DELETE FROM clinic_loyalty_membership_plan WHERE id = %s", [ids["plan"]])
+            cr.execute("DELETE FROM loyalty_card WHERE partner_id = ANY(%s)", [partners])
             env = api.Environment(cr, SUPERUSER_ID, {})
-            env["res.partner"].browse(ids["patient"]).unlink()
-            env["product.product"].browse(ids["product"]).product_tmpl_id.unlink()
+            env["res.partner"].browse(partners).unlink()
+            products = env["product.product"].browse({ids["product"], ids.get("fee", ids["product"])})
+            products.product_tmpl_id.unlink()
 
-    def _new_order(self, points_to_use=0.0):
+    def _new_order(self, points_to_use=0.0, partner_id=None):
         with self.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
             order = env["sale.order"].create(
                 {
-                    "partner_id": self.ids["patient"],
+                    "partner_id": partner_id or self.ids["patient"],
                     "clinic_points_to_use": points_to_use,
                     "order_line": [(0, 0, {"product_id": self.ids["product"], "product_uom_qty": 1})],
                 }
@@ -131,6 +152,19 @@ class TestConcurrentWorkers(BaseCase):
         self.assertEqual(sorted(o.split(":")[0] for o in outcomes), ["confirmed", "refused"], outcomes)
         refusal = next(o for o in outcomes if o.startswith("refused"))
         self.assertRegex(refusal, r"(?i)uses 800 points but card \d+ has \d+ points")
+        points, ledger_sum, lines = self._card_state()
+        self.assertEqual(len([line for line in lines if line[0] == "spend"]), 1)
+        self.assertGreaterEqual(points, 0)
+        self.assertEqual(points, ledger_sum)
+
+    def test_two_members_spending_the_household_balance_at_once_never_overdraw(self):
+        self._make_household()
+        # The holder and a member, at two desks, each pay 800 of the household's 1000 points.
+        first = self._new_order(points_to_use=800)
+        second = self._new_order(points_to_use=800, partner_id=self.ids["member"])
+        outcomes = self._run_concurrently([first, second])
+
+        self.assertEqual(sorted(o.split(":")[0] for o in outcomes), ["confirmed", "refused"], outcomes)
         points, ledger_sum, lines = self._card_state()
         self.assertEqual(len([line for line in lines if line[0] == "spend"]), 1)
         self.assertGreaterEqual(points, 0)

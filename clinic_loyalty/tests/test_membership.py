@@ -89,9 +89,7 @@ class TestFamilyMembership(ClinicBonusCommon):
 
     def test_the_ninth_member_is_refused(self):
         household = self._family()
-        others = self.env["res.partner"].create(
-            [{"name": f"Relative {i}", "is_patient": True} for i in range(6)]
-        )
+        others = self.env["res.partner"].create([{"name": f"Relative {i}", "is_patient": True} for i in range(6)])
         others[:5].write({"clinic_household_id": household.id})
         self.assertEqual(household.member_count, 8)
         with self.assertRaisesRegex(
@@ -127,7 +125,10 @@ class TestFamilyMembership(ClinicBonusCommon):
         spend = order.clinic_ledger_ids.filtered(lambda line: line.kind == "spend")
         self.assertEqual((spend.card_id, spend.patient_id, spend.points), (self.card, self.child, -100))
         self.assertEqual(household.balance, self.card.points)
-        usage = {p.name: sum(lines.mapped("points")) for p, lines in self.card.clinic_ledger_ids.grouped("patient_id").items()}
+        usage = {
+            p.name: sum(lines.mapped("points"))
+            for p, lines in self.card.clinic_ledger_ids.grouped("patient_id").items()
+        }
         self.assertEqual(usage, {"Pavel Petrov": 176, "Olga Petrova": -100 + 166})
 
     def test_per_member_monthly_spending_limit(self):
@@ -162,7 +163,9 @@ class TestFamilyMembership(ClinicBonusCommon):
             self.assertEqual(household.state, "expired")
             order = self._confirm(self._order([(self.filling, 1)], partner=self.spouse))
             self.assertEqual(order.amount_total, 400, "no voucher, no member discount")
-            self.assertEqual(order.clinic_ledger_ids.card_id, self._clinic_card_of(self.spouse), "earns on the own card")
+            self.assertEqual(
+                order.clinic_ledger_ids.card_id, self._clinic_card_of(self.spouse), "earns on the own card"
+            )
             newcomer = self._patient("Late Relative", "+7 912 345 0010")
             with self.assertRaisesRegex(ValidationError, "expired on 2027-02-28: renew it before adding members"):
                 newcomer.clinic_household_id = household

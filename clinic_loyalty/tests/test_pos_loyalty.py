@@ -26,7 +26,11 @@ class TestPosLoyalty(TestPoSCommon):
                 "clinic_points_validity_months": 12,
                 "rule_ids": [(0, 0, {"reward_point_mode": "money", "reward_point_amount": 1})],
                 "reward_ids": [
-                    (0, 0, {"reward_type": "discount", "discount_mode": "per_point", "discount": 1, "required_points": 1})
+                    (
+                        0,
+                        0,
+                        {"reward_type": "discount", "discount_mode": "per_point", "discount": 1, "required_points": 1},
+                    )
                 ],
             }
         )
@@ -90,7 +94,9 @@ class TestPosLoyalty(TestPoSCommon):
         self.assertEqual(self.card.points, 220)
 
         # The browser then confirms its own figure (1000 points for this order): ignored.
-        order.confirm_coupon_programs({self.card.id: {"points": 1000, "program_id": self.program.id, "coupon_id": self.card.id}})
+        order.confirm_coupon_programs(
+            {self.card.id: {"points": 1000, "program_id": self.program.id, "coupon_id": self.card.id}}
+        )
         order.add_loyalty_history_lines([{"card_id": str(self.card.id), "won": 1000, "spent": 0}], [])
         self.card.invalidate_recordset()
         self.assertEqual(self.card.points, 220)

@@ -17,33 +17,37 @@ class TestPosLoyaltyTours(TestPointOfSaleHttpCommon):
         company = cls.main_pos_config.company_id
         company.country_id = cls.env.ref("base.ru")
         # The test environment's user is an accountant: configure as the superuser.
-        cls.program = cls.env["loyalty.program"].sudo().create(
-            {
-                "name": "Clinic Bonus",
-                "program_type": "loyalty",
-                "applies_on": "both",
-                "trigger": "auto",
-                "company_id": company.id,
-                "pos_ok": True,
-                "clinic_bonus": True,
-                "clinic_max_redeem_percent": 50,
-                "clinic_points_validity_months": 12,
-                "clinic_tier_ids": [(0, 0, {"name": "Bronze", "threshold": 0, "earn_rate": 10})],
-                "rule_ids": [(0, 0, {"reward_point_mode": "money", "reward_point_amount": 1})],
-                "reward_ids": [
-                    (
-                        0,
-                        0,
-                        {
-                            "reward_type": "discount",
-                            "discount_mode": "per_point",
-                            "discount": 1,
-                            "required_points": 1,
-                            "description": "Pay with points",
-                        },
-                    )
-                ],
-            }
+        cls.program = (
+            cls.env["loyalty.program"]
+            .sudo()
+            .create(
+                {
+                    "name": "Clinic Bonus",
+                    "program_type": "loyalty",
+                    "applies_on": "both",
+                    "trigger": "auto",
+                    "company_id": company.id,
+                    "pos_ok": True,
+                    "clinic_bonus": True,
+                    "clinic_max_redeem_percent": 50,
+                    "clinic_points_validity_months": 12,
+                    "clinic_tier_ids": [(0, 0, {"name": "Bronze", "threshold": 0, "earn_rate": 10})],
+                    "rule_ids": [(0, 0, {"reward_point_mode": "money", "reward_point_amount": 1})],
+                    "reward_ids": [
+                        (
+                            0,
+                            0,
+                            {
+                                "reward_type": "discount",
+                                "discount_mode": "per_point",
+                                "discount": 1,
+                                "required_points": 1,
+                                "description": "Pay with points",
+                            },
+                        )
+                    ],
+                }
+            )
         )
         company.clinic_loyalty_program_id = cls.program
         cls.product = cls.env["product.product"].create(
@@ -98,16 +102,22 @@ class TestPosLoyaltyTours(TestPointOfSaleHttpCommon):
         self.assertEqual(self.card.points, sum(self.card.clinic_ledger_ids.mapped("points")))
 
     def test_a_household_member_pays_with_the_household_points(self):
-        plan = self.env["clinic.loyalty.membership.plan"].sudo().create(
-            {
-                "name": "Family Card",
-                "product_id": self.env["product.product"].create({"name": "Family Card Fee", "list_price": 199}).id,
-                "member_discount_percent": 10,
-                "company_id": self.main_pos_config.company_id.id,
-            }
+        plan = (
+            self.env["clinic.loyalty.membership.plan"]
+            .sudo()
+            .create(
+                {
+                    "name": "Family Card",
+                    "product_id": self.env["product.product"].create({"name": "Family Card Fee", "list_price": 199}).id,
+                    "member_discount_percent": 10,
+                    "company_id": self.main_pos_config.company_id.id,
+                }
+            )
         )
-        household = self.env["clinic.loyalty.household"].sudo()._clinic_sell_membership(
-            self.patient, plan, 199, "test:family", "Test"
+        household = (
+            self.env["clinic.loyalty.household"]
+            .sudo()
+            ._clinic_sell_membership(self.patient, plan, 199, "test:family", "Test")
         )
         household.name = "Clinic Tour Family"
         member = self.env["res.partner"].create(
