@@ -125,6 +125,18 @@ class ClinicLoyaltyHousehold(models.Model):
             if household.holder_id.clinic_household_id != household:
                 household.holder_id.clinic_household_id = household
 
+    def action_clinic_open_member_usage(self):
+        """The household card's ledger, by member: who earned and who spent what."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Points by member"),
+            "res_model": "clinic.loyalty.ledger",
+            "view_mode": "list,pivot",
+            "domain": [("card_id", "=", self.card_id.id)],
+            "context": {"group_by": ["patient_id"]},
+        }
+
     # Membership --------------------------------------------------------------------------
 
     def _clinic_is_member_active(self, day=None):

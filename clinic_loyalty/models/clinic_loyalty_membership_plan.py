@@ -167,7 +167,7 @@ class ClinicLoyaltyVoucherUse(models.Model):
     partner_id = fields.Many2one(comodel_name="res.partner", string="Member", required=True)
     date = fields.Date(required=True, default=fields.Date.context_today)
     origin = fields.Char(string="Source Document")
-    voucher_amount = fields.Float(string="Voucher Amount")
+    voucher_amount = fields.Float(help="Amount the voucher took off the service.")
     discount_amount = fields.Float(string="Member Discount")
     saved = fields.Float(compute="_compute_saved", store=True)
     source_key = fields.Char(required=True)

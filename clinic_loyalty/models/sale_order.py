@@ -186,7 +186,9 @@ class SaleOrder(models.Model):
             if not card:
                 continue
             foreign = order.order_line.filtered(
-                lambda line: line.reward_id and line.coupon_id.program_id.clinic_bonus and line.coupon_id != card
+                lambda line, card=card: line.reward_id
+                and line.coupon_id.program_id.clinic_bonus
+                and line.coupon_id != card
             ).coupon_id
             if foreign:
                 raise UserError(
@@ -374,7 +376,7 @@ class SaleOrder(models.Model):
                     }
                 )
             plans = Plan.search([("product_id", "in", order.order_line.product_id.ids)])
-            for line in order.order_line.filtered(lambda sol: sol.product_id in plans.product_id):
+            for line in order.order_line.filtered(lambda sol, plans=plans: sol.product_id in plans.product_id):
                 plan = plans.filtered(lambda p, line=line: p.product_id == line.product_id)
                 self.env["clinic.loyalty.household"]._clinic_sell_membership(
                     order.partner_id,

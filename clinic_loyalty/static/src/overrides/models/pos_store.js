@@ -84,7 +84,9 @@ patch(PosStore.prototype, {
             const categ = line.product_id?.categ_id?.id;
             const percent = Math.max(
                 !cardCategories.size || cardCategories.has(categ) ? info.discount_percent || 0 : 0,
-                !memberCategories.size || memberCategories.has(categ) ? info.member_discount_percent || 0 : 0
+                !memberCategories.size || memberCategories.has(categ)
+                    ? info.member_discount_percent || 0
+                    : 0
             );
             if (percent && line.get_discount() < percent) {
                 line.set_discount(percent);
