@@ -15,6 +15,6 @@ def test_addon_readmes_are_up_to_date():
     for addon_dir in addons:
         for section in ("DESCRIPTION", "CONFIGURE", "USAGE"):
             assert (addon_dir / "readme" / f"{section}.md").read_text().strip(), (addon_dir.name, section)
-        assert (addon_dir / "README.rst").read_text() == module.render(addon_dir), (
-            f"{addon_dir.name}/README.rst is out of date: run python setup/gen_addon_readme.py"
-        )
+        assert (addon_dir / "README.rst").read_text() == module.render(
+            addon_dir
+        ), f"{addon_dir.name}/README.rst is out of date: run python setup/gen_addon_readme.py"
