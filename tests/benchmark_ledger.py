@@ -542,9 +542,7 @@ class Bench:
         order = self.env["sale.order"].create(
             {
                 "partner_id": self.partner.id,
-                "order_line": [
-                    (0, 0, {"product_id": self.product.id, "product_uom_qty": 1.0}) for _i in range(lines)
-                ],
+                "order_line": [(0, 0, {"product_id": self.product.id, "product_uom_qty": 1.0}) for _i in range(lines)],
             }
         )
         self.env.flush_all()

@@ -62,8 +62,9 @@ class ClinicLoyaltyTierHistory(models.Model):
     _order = "date desc, id desc"
 
     card_id = fields.Many2one(comodel_name="loyalty.card", required=True, index=True, ondelete="cascade")
-    partner_id = fields.Many2one(related="card_id.partner_id", store=True, string="Patient")
-    company_id = fields.Many2one(related="card_id.company_id", store=True)
+    # Precomputed: the nightly job inserts thousands of rows, each complete at once.
+    partner_id = fields.Many2one(related="card_id.partner_id", store=True, precompute=True, string="Patient")
+    company_id = fields.Many2one(related="card_id.company_id", store=True, precompute=True)
     old_tier_id = fields.Many2one(comodel_name="clinic.loyalty.tier", string="From Tier", ondelete="set null")
     new_tier_id = fields.Many2one(comodel_name="clinic.loyalty.tier", string="To Tier", ondelete="set null")
     date = fields.Datetime(required=True, default=fields.Datetime.now)
@@ -72,8 +73,13 @@ class ClinicLoyaltyTierHistory(models.Model):
         selection=[("up", "Upgrade"), ("down", "Downgrade")],
         compute="_compute_direction",
         store=True,
+        precompute=True,
     )
     origin = fields.Char(string="Source Document")
+
+    def _clinic_notify_changes(self):
+        """Tell patients their tier changed; a card's first tier (it had none) is not news."""
+        self.filtered("old_tier_id")._clinic_notify()
 
     @api.depends("old_tier_id.threshold", "new_tier_id.threshold")
     def _compute_direction(self):

@@ -287,6 +287,56 @@ class LoyaltyCard(models.Model):
                 )
             )
 
+    def _clinic_check_order_spending(self, order, points, money, gross, foreign_cards):
+        """Refuse an order (sales or POS) paying with this card's points beyond the rules.
+
+        ``points`` and ``money`` are what the order takes from the card and the discount
+        they pay for, ``gross`` what the order's services cost, ``foreign_cards`` other clinic
+        cards its reward lines use. Each refusal says what to do.
+        """
+        self.ensure_one()
+        name = order._clinic_origin()
+        if foreign_cards:
+            raise UserError(
+                self.env._(
+                    "Order %(order)s pays with the points of card %(other)s, but %(patient)s earns into and "
+                    "pays from card %(card)s. Remove the points reward and apply it again.",
+                    order=name,
+                    other=foreign_cards[:1].code,
+                    patient=order.partner_id.display_name,
+                    card=self.code,
+                )
+            )
+        if float_is_zero(points, precision_digits=2):
+            return
+        self._clinic_check_member_limit(order.partner_id, points)
+        program = self.program_id
+        cap = program._clinic_points_payment_cap(gross, order.currency_id)
+        if float_compare(money, cap, precision_digits=2) > 0:
+            share = f"{program.clinic_max_redeem_percent:g}"
+            raise UserError(
+                self.env._(
+                    "Order %(order)s pays %(paid)s with points, more than the %(percent)s%% of the order "
+                    "that %(program)s allows (%(cap)s). Remove the points reward and apply it again.",
+                    order=name,
+                    paid=format_amount(self.env, money, order.currency_id),
+                    percent=share,
+                    program=program.name,
+                    cap=format_amount(self.env, cap, order.currency_id),
+                )
+            )
+        if float_compare(points, self.points, precision_digits=2) > 0:
+            raise UserError(
+                self.env._(
+                    "Order %(order)s uses %(points)s but card %(card)s has %(balance)s. Lower the points used "
+                    "to at most the balance.",
+                    order=name,
+                    points=self._format_points(points),
+                    card=self.code,
+                    balance=self._format_points(self.points),
+                )
+            )
+
     def _clinic_check_can_adjust(self):
         if not self.env.su and not self.env.user.has_group("clinic_loyalty.group_clinic_loyalty_manager"):
             raise AccessError(self.env._("Only a loyalty manager can adjust a card's balance, with a reason."))
@@ -343,7 +393,7 @@ class LoyaltyCard(models.Model):
         def total(suffix, field="points"):
             return sum(line[field] for line in lines if line.source_key.startswith(prefix + suffix))
 
-        origin = document.display_name
+        origin = document._clinic_origin()
         spent = -total("spend")
         restored = total("unspend:")
         to_restore = min(spent * ratio, spent - restored)
@@ -398,17 +448,17 @@ class LoyaltyCard(models.Model):
             figures["points"],
             self.env._(
                 "Order %(order)s: %(rate)s%% of %(amount)s",
-                order=document.display_name,
+                order=document._clinic_origin(),
                 rate=rate,
                 amount=format_amount(self.env, figures["paid"], document.currency_id),
             ),
             source_key=key,
-            origin=document.display_name,
+            origin=document._clinic_origin(),
             amount=figures["paid"],
             document=document,
         )
         if created:
-            card._clinic_refresh_spend_and_tier(origin=document.display_name)
+            card._clinic_refresh_spend_and_tier(origin=document._clinic_origin())
             if line.points > 0:
                 line._clinic_notify()
         return line
@@ -535,11 +585,11 @@ class LoyaltyCard(models.Model):
                 }
             )
         )
-        change._clinic_notify()
+        change._clinic_notify_changes()
         return change
 
     @api.model
-    def _cron_clinic_recompute_tiers(self, batch_size=50000):
+    def _cron_clinic_recompute_tiers(self, batch_size=20000):
         """Recompute the qualifying spend and tier of the cards not checked today, one batch per call.
 
         Set-based: one UPDATE sums each card's ledger over the qualifying period and picks its
@@ -601,7 +651,8 @@ class LoyaltyCard(models.Model):
             ]
         self.env.invalidate_all()
         if changes:
-            self.env["clinic.loyalty.tier.history"].sudo().create(changes)._clinic_notify()
+            history = self.env["clinic.loyalty.tier.history"].sudo().create(changes)
+            history._clinic_notify_changes()
         remaining = 0
         if done >= batch_size:
             remaining = self.sudo().search_count(
@@ -637,7 +688,8 @@ class LoyaltyCard(models.Model):
             SELECT card_id, array_agg(id ORDER BY id)
               FROM (SELECT id, card_id FROM clinic_loyalty_ledger
                      WHERE remaining_points > 0 AND expiry_date < %s
-                  ORDER BY card_id, id LIMIT %s) lots
+                  -- the order of the partial index on open lots (expiry_date, card_id): a range scan
+                  ORDER BY expiry_date, card_id, id LIMIT %s) lots
           GROUP BY card_id
             """,
             [today, batch_size],

@@ -235,6 +235,11 @@ class LoyaltyProgram(models.Model):
         points = self._clinic_round_points(raw * self._clinic_boost(day))
         return {"points": max(points, 0.0), "paid": self.currency_id.round(paid), "rate": base_rate, "tier": tier}
 
+    def _clinic_points_payment_cap(self, gross, currency):
+        """Most of an order of ``gross`` that may be paid with points."""
+        self.ensure_one()
+        return currency.round(gross * self.clinic_max_redeem_percent / 100.0)
+
     def _clinic_discount_for_spend(self, spend, tier=None):
         """Card discount % for a patient who has spent ``spend`` so far (applies from the next visit)."""
         self.ensure_one()

@@ -1,6 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import float_compare, float_is_zero, format_amount
+from odoo.tools import float_compare, float_is_zero
 
 from .sale_order import PREPAID_PROGRAM_TYPES
 
@@ -89,6 +89,11 @@ class PosOrder(models.Model):
             and line.product_id not in fees
         )
 
+    def _clinic_origin(self):
+        """How the patient and the cashier name this order: the receipt's reference."""
+        self.ensure_one()
+        return self.pos_reference or self.name
+
     def _clinic_key(self, event):
         self.ensure_one()
         return f"pos.order:{self.id}:{event}"
@@ -132,38 +137,13 @@ class PosOrder(models.Model):
         foreign = self.lines.filtered(
             lambda line: line.reward_id and line.coupon_id.program_id.clinic_bonus and line.coupon_id != card
         ).coupon_id
-        if foreign:
-            raise UserError(
-                self.env._(
-                    "Order %(order)s pays with the points of card %(other)s, but %(patient)s earns into and "
-                    "pays from card %(card)s. Remove the points reward and apply it again.",
-                    order=self.pos_reference or self.name,
-                    other=foreign[:1].code,
-                    patient=self.partner_id.display_name,
-                    card=card.code,
-                )
-            )
         points, money = self._clinic_spending(card)
+        card._clinic_lock()
+        card.invalidate_recordset(["points"])
+        gross = sum(self._clinic_product_lines().mapped("price_subtotal_incl"))
+        card._clinic_check_order_spending(self, points, money, gross, foreign)
         if float_is_zero(points, precision_digits=2):
             return self.env["clinic.loyalty.ledger"]
-        card._clinic_lock()
-        card._clinic_check_member_limit(self.partner_id, points)
-        program = card.program_id
-        gross = sum(self._clinic_product_lines().mapped("price_subtotal_incl"))
-        cap = self.currency_id.round(gross * program.clinic_max_redeem_percent / 100.0)
-        share = f"{program.clinic_max_redeem_percent:g}"
-        if float_compare(money, cap, precision_digits=2) > 0:
-            raise UserError(
-                self.env._(
-                    "Order %(order)s pays %(paid)s with points, more than the %(percent)s%% of the order "
-                    "that %(program)s allows (%(cap)s). Remove the points reward and apply it again.",
-                    order=self.pos_reference or self.name,
-                    paid=format_amount(self.env, money, self.currency_id),
-                    percent=share,
-                    program=program.name,
-                    cap=format_amount(self.env, cap, self.currency_id),
-                )
-            )
         reward_lines = self.lines.filtered(lambda line: line.reward_id and line.coupon_id == card)
         claimed = sum(reward_lines.mapped("points_cost"))
         if float_compare(claimed, points, precision_digits=2):
@@ -172,9 +152,9 @@ class PosOrder(models.Model):
         return card._clinic_post(
             "spend",
             -points,
-            self.env._("Paid on order %(order)s", order=self.pos_reference or self.name),
+            self.env._("Paid on order %(order)s", order=self._clinic_origin()),
             source_key=self._clinic_key("spend"),
-            origin=self.pos_reference or self.name,
+            origin=self._clinic_origin(),
             document=self,
         )
 
@@ -192,7 +172,7 @@ class PosOrder(models.Model):
                 plans.filtered(lambda p, line=line: p.product_id == line.product_id),
                 line.price_subtotal_incl,
                 f"pos.order.line:{line.id}:membership",
-                self.pos_reference or self.name,
+                self._clinic_origin(),
             )
 
     def _clinic_reverse_refunded_orders(self):
@@ -219,8 +199,8 @@ class PosOrder(models.Model):
                 f"pos.order:{self.id}",
                 self.env._(
                     "Refund %(refund)s of order %(order)s",
-                    refund=self.pos_reference or self.name,
-                    order=original.pos_reference or original.name,
+                    refund=self._clinic_origin(),
+                    order=original._clinic_origin(),
                 ),
             )
 

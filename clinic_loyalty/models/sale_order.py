@@ -1,6 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import UserError
-from odoo.tools import float_compare, float_is_zero, float_round, format_amount
+from odoo.tools import float_is_zero, float_round
 
 # Reward lines of these programmes are money the patient already paid (gift card, e-wallet):
 # they do not lower the amount that earns points.
@@ -159,7 +158,7 @@ class SaleOrder(models.Model):
     def _clinic_points_payment_cap(self, program):
         """Most of this order (untaxed, as reward lines are priced) that may be paid with points."""
         gross = sum(self._clinic_product_lines().mapped("price_subtotal"))
-        return self.currency_id.round(gross * program.clinic_max_redeem_percent / 100.0)
+        return program._clinic_points_payment_cap(gross, self.currency_id)
 
     def _clinic_compute_earning(self, card, program=None):
         """Points this order earns on ``card``: see ``loyalty.program._clinic_compute_earning``."""
@@ -179,58 +178,24 @@ class SaleOrder(models.Model):
         lines = self._clinic_points_lines(card)
         return float_round(sum(lines.mapped("points_cost")), precision_digits=2), -sum(lines.mapped("price_subtotal"))
 
-    def _clinic_check_spending(self):
+    def _clinic_check_spending(self, card=None):
         """Refuse, before anything is written, an order that spends points it may not."""
         for order in self:
-            card = order._clinic_card()
-            if not card:
+            order_card = card or order._clinic_card()
+            if not order_card:
                 continue
             foreign = order.order_line.filtered(
-                lambda line, card=card: line.reward_id
+                lambda line, order_card=order_card: line.reward_id
                 and line.coupon_id.program_id.clinic_bonus
-                and line.coupon_id != card
+                and line.coupon_id != order_card
             ).coupon_id
-            if foreign:
-                raise UserError(
-                    self.env._(
-                        "Order %(order)s pays with the points of card %(other)s, but %(patient)s earns into and "
-                        "pays from card %(card)s. Remove the points reward and apply it again.",
-                        order=order.name,
-                        other=foreign[:1].code,
-                        patient=order.partner_id.display_name,
-                        card=card.code,
-                    )
-                )
-            points, paid_with_points = order._clinic_spending(card)
-            if float_is_zero(points, precision_digits=2):
-                continue
-            card._clinic_check_member_limit(order.partner_id, points)
-            program = card.program_id
-            cap = order._clinic_points_payment_cap(program)
-            share = f"{program.clinic_max_redeem_percent:g}"
-            if float_compare(paid_with_points, cap, precision_digits=2) > 0:
-                raise UserError(
-                    self.env._(
-                        "Order %(order)s pays %(paid)s with points, more than the %(percent)s%% of the order "
-                        "that %(program)s allows (%(cap)s). Lower the points used.",
-                        order=order.name,
-                        paid=format_amount(self.env, paid_with_points, order.currency_id),
-                        percent=share,
-                        program=program.name,
-                        cap=format_amount(self.env, cap, order.currency_id),
-                    )
-                )
-            if float_compare(points, card.points, precision_digits=2) > 0:
-                raise UserError(
-                    self.env._(
-                        "Order %(order)s uses %(points)s but card %(card)s has %(balance)s. Lower the "
-                        "points used to at most the balance.",
-                        order=order.name,
-                        points=card._format_points(points),
-                        card=card.code,
-                        balance=card._format_points(card.points),
-                    )
-                )
+            points, money = order._clinic_spending(order_card)
+            gross = sum(order._clinic_product_lines().mapped("price_subtotal"))
+            order_card._clinic_check_order_spending(order, points, money, gross, foreign)
+
+    def _clinic_origin(self):
+        self.ensure_one()
+        return self.name
 
     def _clinic_key(self, event):
         self.ensure_one()
@@ -242,7 +207,7 @@ class SaleOrder(models.Model):
             card = order._clinic_card()
             if not card:
                 continue
-            order._clinic_check_spending()
+            order._clinic_check_spending(card)
             order._clinic_post_spending(card)
             if card.program_id.clinic_earn_trigger == "confirm":
                 order._clinic_post_earning(card)
