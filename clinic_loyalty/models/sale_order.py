@@ -127,6 +127,9 @@ class SaleOrder(models.Model):
         result = super()._action_cancel()
         for order in confirmed:
             order._clinic_reverse(1.0, "cancel", order.env._("Order %(order)s cancelled", order=order.name))
+            # The vouchers the order used are available again.
+            keys = [f"sale.order.line:{line.id}:{order.clinic_loyalty_round}" for line in order.order_line]
+            self.env["clinic.loyalty.voucher.use"].sudo().search([("source_key", "in", keys)]).unlink()
             order.clinic_loyalty_round += 1
         return result
 

@@ -80,6 +80,10 @@ class TestFamilyMembership(ClinicBonusCommon):
             self.assertAlmostEqual(household.payback_percent, 100 * 240 / 199)
             # The period's only voucher is used: the next filling gets the 20% only.
             self.assertEqual(self._order([(self.filling, 1)], partner=self.child).amount_total, 320)
+            # Cancelling the order gives the voucher back.
+            order._action_cancel()
+            self.assertFalse(household.voucher_use_ids)
+            self.assertEqual(self._order([(self.filling, 1)], partner=self.child).amount_total, 160)
 
     def test_discount_then_voucher_costs_120_when_configured(self):
         self._family()
