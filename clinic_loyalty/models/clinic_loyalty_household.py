@@ -285,6 +285,56 @@ class ClinicLoyaltyHousehold(models.Model):
         self.env["ir.cron"]._notify_progress(done=len(due), remaining=0)
         return due
 
+    def _clinic_allocate_benefits(self, lines, day=None):
+        """Benefits of the membership on an order's lines: [(key, voucher, voucher amount, price after)].
+
+        ``lines`` are (key, product, gross amount) in the order of the order. Vouchers left in
+        the period go to the first lines they apply to; the member discount applies where
+        the plan allows; both in the plan's order. Sales orders and POS orders use it alike.
+        """
+        self.ensure_one()
+        plan = self.plan_id
+        left = self._clinic_vouchers_left(day)
+        allocation = []
+        for key, product, gross in lines:
+            if product == plan.product_id or gross <= 0:
+                continue
+            voucher = next(
+                (v for v in plan.voucher_ids if left.get(v, 0) > 0 and v._applies_to(product)),
+                self.env["clinic.loyalty.membership.voucher"],
+            )
+            if voucher:
+                left[voucher] -= 1
+            amount = min(voucher.amount, gross) if voucher else 0.0
+            percent = plan.member_discount_percent if plan._discount_applies_to(product) else 0.0
+            if plan.benefit_order == "voucher_first":
+                final = (gross - amount) * (1 - percent / 100.0)
+            else:
+                final = max(gross * (1 - percent / 100.0) - amount, 0.0)
+            if voucher or percent:
+                allocation.append((key, voucher, amount, final))
+        return allocation
+
+    def _clinic_record_benefits(self, partner, allocation, grosses, origin, key_prefix):
+        """Record the benefits a member used (once per line); ``grosses`` maps keys to gross amounts."""
+        self.ensure_one()
+        Use = self.env["clinic.loyalty.voucher.use"].sudo()
+        for key, voucher, amount, final in allocation:
+            source_key = f"{key_prefix}{key}"
+            if Use.search_count([("source_key", "=", source_key)]):
+                continue
+            Use.create(
+                {
+                    "household_id": self.id,
+                    "voucher_id": voucher.id,
+                    "partner_id": partner.id,
+                    "origin": origin,
+                    "voucher_amount": amount,
+                    "discount_amount": max(grosses[key] - amount - final, 0.0),
+                    "source_key": source_key,
+                }
+            )
+
     def _compute_unused_vouchers_text(self):
         for household in self:
             left = household._clinic_vouchers_left() if household.plan_id else {}

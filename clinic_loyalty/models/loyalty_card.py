@@ -520,6 +520,19 @@ class LoyaltyCard(models.Model):
             "household_valid_until": fields.Date.to_string(household.date_end) if household.date_end else "",
             "member_discount_percent": plan.member_discount_percent if plan else 0.0,
             "member_discount_categ_ids": member_categories.ids,
+            "benefit_order": plan.benefit_order or "",
+            "vouchers": [
+                {
+                    "id": voucher.id,
+                    "name": voucher.name,
+                    "amount": voucher.amount,
+                    "left": left,
+                    "categ_ids": self.env["product.category"].search([("id", "child_of", voucher.categ_ids.ids)]).ids
+                    if voucher.categ_ids
+                    else [],
+                }
+                for voucher, left in (member._clinic_vouchers_left().items() if member else [])
+            ],
         }
 
     # Tiers -----------------------------------------------------------------------------

@@ -103,6 +103,7 @@ class PosOrder(models.Model):
         for order in self.filtered(lambda o: o.state in PAID_STATES):
             order._clinic_reverse_refunded_orders()
             order._clinic_sell_memberships()
+            order._clinic_record_membership_benefits()
             card = order._clinic_card()
             if not card:
                 continue
@@ -157,6 +158,31 @@ class PosOrder(models.Model):
             origin=self._clinic_origin(),
             document=self,
         )
+
+    def _clinic_record_membership_benefits(self):
+        """Record the vouchers and member discount a member's paid order received.
+
+        The server allocates the benefits again from the order's lines (as the POS did) and
+        records those the lines really carry: a line whose discount is below the benefit,
+        for example changed by hand, uses no voucher.
+        """
+        self.ensure_one()
+        household = self.partner_id.sudo().clinic_household_id
+        day = fields.Date.to_date(self.date_order)
+        if not household or not household._clinic_is_member_active(day):
+            return
+        lines = self._clinic_product_lines().sorted("id")
+        grosses = {line.id: line.price_unit * line.qty for line in lines}
+        allocation = household._clinic_allocate_benefits(
+            [(line.id, line.product_id, grosses[line.id]) for line in lines], day
+        )
+        discounts = {line.id: line.discount for line in lines}
+        granted = [
+            (key, voucher, amount, final)
+            for key, voucher, amount, final in allocation
+            if discounts[key] >= 100.0 * (1 - final / grosses[key]) - 0.01
+        ]
+        household._clinic_record_benefits(self.partner_id, granted, grosses, self._clinic_origin(), "pos.order.line:")
 
     def _clinic_sell_memberships(self):
         """A paid POS order selling a membership plan's product starts or renews the membership."""

@@ -128,7 +128,7 @@ class SaleOrder(models.Model):
         for order in confirmed:
             order._clinic_reverse(1.0, "cancel", order.env._("Order %(order)s cancelled", order=order.name))
             # The vouchers the order used are available again.
-            keys = [f"sale.order.line:{line.id}:{order.clinic_loyalty_round}" for line in order.order_line]
+            keys = [f"sale.order.line:{order.clinic_loyalty_round}:{line.id}" for line in order.order_line]
             self.env["clinic.loyalty.voucher.use"].sudo().search([("source_key", "in", keys)]).unlink()
             order.clinic_loyalty_round += 1
         return result
@@ -284,64 +284,38 @@ class SaleOrder(models.Model):
     def _clinic_membership_allocation(self, lines=None):
         """[(line, voucher, voucher amount, price after benefits)] for the member's service lines.
 
-        Vouchers left in the period go to the lines in order; the member discount applies
-        where the plan allows; both in the plan's order. Same result on every call, so what
-        the quotation shows is what confirmation records.
+        Same result on every call, so what the quotation shows is what confirmation records.
         """
         self.ensure_one()
         household = self._clinic_membership()
         if not household:
             return []
-        plan = household.plan_id
-        left = household._clinic_vouchers_left(fields.Date.to_date(self.date_order) if self.date_order else None)
-        allocation = []
         # Lines being created may not be in order_line yet when their discount is computed.
         candidates = self._clinic_product_lines() | (lines or self.order_line.browse()).filtered(
             lambda sol: sol.product_id and not sol.display_type and not sol.reward_id
         )
-        for line in candidates.sorted(lambda sol: (sol.sequence, sol.id or 0)):
-            if line.product_id == plan.product_id:
-                continue
-            gross = line.price_unit * line.product_uom_qty
-            if gross <= 0:
-                continue
-            voucher = next(
-                (v for v in plan.voucher_ids if left.get(v, 0) > 0 and v._applies_to(line.product_id)),
-                self.env["clinic.loyalty.membership.voucher"],
-            )
-            if voucher:
-                left[voucher] -= 1
-            amount = min(voucher.amount, gross) if voucher else 0.0
-            percent = plan.member_discount_percent if plan._discount_applies_to(line.product_id) else 0.0
-            if plan.benefit_order == "voucher_first":
-                final = (gross - amount) * (1 - percent / 100.0)
-            else:
-                final = max(gross * (1 - percent / 100.0) - amount, 0.0)
-            if voucher or percent:
-                allocation.append((line, voucher, amount, final))
-        return allocation
+        day = fields.Date.to_date(self.date_order) if self.date_order else None
+        return household._clinic_allocate_benefits(
+            [
+                (line, line.product_id, line.price_unit * line.product_uom_qty)
+                for line in candidates.sorted(lambda sol: (sol.sequence, sol.id or 0))
+            ],
+            day,
+        )
 
     def _clinic_record_membership(self):
         """On confirmation: record the benefits members used, and start or renew memberships sold."""
-        Use = self.env["clinic.loyalty.voucher.use"].sudo()
         Plan = self.env["clinic.loyalty.membership.plan"].sudo()
         for order in self:
             household = order._clinic_membership()
-            for line, voucher, amount, final in order._clinic_membership_allocation():
-                key = f"sale.order.line:{line.id}:{order.clinic_loyalty_round}"
-                if Use.search_count([("source_key", "=", key)]):
-                    continue
-                gross = line.price_unit * line.product_uom_qty
-                Use.create(
-                    {
-                        "household_id": household.id,
-                        "voucher_id": voucher.id,
-                        "partner_id": order.partner_id.id,
-                        "origin": order.name,
-                        "voucher_amount": amount,
-                        "discount_amount": max(gross - amount - final, 0.0),
-                        "source_key": key,
-                    }
+            allocation = order._clinic_membership_allocation()
+            if household and allocation:
+                household._clinic_record_benefits(
+                    order.partner_id,
+                    [(line.id, voucher, amount, final) for line, voucher, amount, final in allocation],
+                    {line.id: line.price_unit * line.product_uom_qty for line, *_rest in allocation},
+                    order.name,
+                    f"sale.order.line:{order.clinic_loyalty_round}:",
                 )
             plans = Plan.search([("product_id", "in", order.order_line.product_id.ids)])
             for line in order.order_line.filtered(lambda sol, plans=plans: sol.product_id in plans.product_id):

@@ -102,15 +102,28 @@ class TestPosLoyaltyTours(TestPointOfSaleHttpCommon):
         self.assertEqual(self.card.points, sum(self.card.clinic_ledger_ids.mapped("points")))
 
     def test_a_household_member_pays_with_the_household_points(self):
+        fillings = self.env["product.category"].create({"name": "Tour Fillings"})
+        self.env["product.product"].create(
+            {
+                "name": "Clinic Filling",
+                "type": "service",
+                "list_price": 400.0,
+                "available_in_pos": True,
+                "taxes_id": [(5, 0, 0)],
+                "categ_id": fillings.id,
+            }
+        )
+        fee = self.env["product.product"].create({"name": "Family Card Fee", "list_price": 199})
         plan = (
             self.env["clinic.loyalty.membership.plan"]
             .sudo()
             .create(
                 {
                     "name": "Family Card",
-                    "product_id": self.env["product.product"].create({"name": "Family Card Fee", "list_price": 199}).id,
+                    "product_id": fee.id,
                     "member_discount_percent": 10,
                     "company_id": self.main_pos_config.company_id.id,
+                    "voucher_ids": [(0, 0, {"name": "Filling voucher", "amount": 200, "categ_ids": fillings.ids})],
                 }
             )
         )
@@ -134,7 +147,12 @@ class TestPosLoyaltyTours(TestPointOfSaleHttpCommon):
         lines = order.sudo().clinic_ledger_ids
         self.assertEqual(
             sorted(lines.mapped(lambda line: (line.kind, line.points, line.card_id.id, line.patient_id.id))),
-            [("earn", 148, self.card.id, member.id), ("spend", -500, self.card.id, member.id)],
+            [("earn", 166, self.card.id, member.id), ("spend", -500, self.card.id, member.id)],
         )
-        self.assertEqual(self.card.points, 148)
+        self.assertEqual(self.card.points, 166)
+        uses = household.sudo().voucher_use_ids
+        self.assertEqual(
+            sorted(uses.mapped(lambda use: (use.voucher_id.name or "", use.voucher_amount, use.discount_amount))),
+            [("", 0, 220), ("Filling voucher", 200, 20)],
+        )
         self.assertFalse(member.clinic_card_ids.sudo().clinic_ledger_ids)

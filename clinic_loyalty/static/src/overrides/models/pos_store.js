@@ -72,22 +72,42 @@ patch(PosStore.prototype, {
      */
     clinicApplyCardDiscount(order) {
         const info = order?.get_partner() && this.clinicCardInfo[order.get_partner().id];
-        if (!info?.discount_percent && !info?.member_discount_percent) {
+        if (!info?.discount_percent && !info?.member_discount_percent && !info?.vouchers?.length) {
             return;
         }
         const cardCategories = new Set(info.discount_categ_ids || []);
         const memberCategories = new Set(info.member_discount_categ_ids || []);
+        // Family membership: the vouchers left go to the first lines they apply to, with the
+        // member discount, in the plan's order; the server records the same allocation.
+        const vouchersLeft = (info.vouchers || []).map((voucher) => ({...voucher}));
         for (const line of order.get_orderlines()) {
             if (line.is_reward_line || line.combo_parent_id) {
                 continue;
             }
             const categ = line.product_id?.categ_id?.id;
-            const percent = Math.max(
-                !cardCategories.size || cardCategories.has(categ) ? info.discount_percent || 0 : 0,
+            const cardPercent =
+                !cardCategories.size || cardCategories.has(categ) ? info.discount_percent || 0 : 0;
+            const memberPercent =
                 !memberCategories.size || memberCategories.has(categ)
                     ? info.member_discount_percent || 0
-                    : 0
-            );
+                    : 0;
+            const gross = line.price_unit * line.qty;
+            const voucher =
+                gross > 0 &&
+                vouchersLeft.find(
+                    (v) => v.left > 0 && (!v.categ_ids.length || v.categ_ids.includes(categ))
+                );
+            let memberBenefit = memberPercent;
+            if (voucher) {
+                voucher.left -= 1;
+                const amount = Math.min(voucher.amount, gross);
+                const final =
+                    info.benefit_order === "discount_first"
+                        ? Math.max(gross * (1 - memberPercent / 100) - amount, 0)
+                        : (gross - amount) * (1 - memberPercent / 100);
+                memberBenefit = 100 * (1 - final / gross);
+            }
+            const percent = Math.max(cardPercent, memberBenefit);
             if (percent && line.get_discount() < percent) {
                 line.set_discount(percent);
             }
