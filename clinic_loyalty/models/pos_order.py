@@ -41,6 +41,9 @@ class PosOrder(models.Model):
                     del coupon_data[coupon_id]
                 else:
                     vals["points"] = 0
+                    # The card is the server's choice (a member pays from the household's
+                    # card): Odoo must not swap it for the patient's own card.
+                    vals.pop("partner_id", None)
         return super().confirm_coupon_programs(coupon_data)
 
     def add_loyalty_history_lines(self, coupon_data, coupon_updates):

@@ -156,3 +156,4 @@ class TestPosLoyaltyTours(TestPointOfSaleHttpCommon):
             [("", 0, 220), ("Filling voucher", 200, 20)],
         )
         self.assertFalse(member.clinic_card_ids.sudo().clinic_ledger_ids)
+        self.assertEqual(order.lines.filtered("reward_id").coupon_id, self.card, "paid from the household card")
