@@ -76,10 +76,41 @@ class ClinicLoyaltyTierHistory(models.Model):
         precompute=True,
     )
     origin = fields.Char(string="Source Document")
+    notified = fields.Boolean(
+        # True unless a change is created to be told later (the nightly recomputation); also
+        # what rows that existed before this field get, so no old change is told again.
+        default=True,
+        readonly=True,
+        copy=False,
+        help="The patient was told (or, for a card's first tier, there was nothing to tell).",
+    )
+
+    def init(self):
+        # The notification job looks for the changes not told yet: few rows among many.
+        self.env.cr.execute(
+            """
+            CREATE INDEX IF NOT EXISTS clinic_loyalty_tier_history_to_notify_idx
+                ON clinic_loyalty_tier_history (id) WHERE NOT notified
+            """
+        )
 
     def _clinic_notify_changes(self):
         """Tell patients their tier changed; a card's first tier (it had none) is not news."""
         self.filtered("old_tier_id")._clinic_notify()
+        self.write({"notified": True})
+
+    @api.model
+    def _cron_clinic_notify_tier_changes(self, batch_size=500):
+        """Tell patients about the tier changes of the nightly recomputation, a batch per call.
+
+        Rendering a message costs milliseconds; the recomputation changes thousands of tiers
+        in seconds and leaves the telling to this job, so neither outlives a cron worker.
+        """
+        changes = self.sudo().search([("notified", "=", False)], order="id", limit=batch_size)
+        changes._clinic_notify_changes()
+        remaining = self.sudo().search_count([("notified", "=", False)]) if len(changes) == batch_size else 0
+        self.env["ir.cron"]._notify_progress(done=len(changes), remaining=remaining)
+        return changes
 
     @api.depends("old_tier_id.threshold", "new_tier_id.threshold")
     def _compute_direction(self):

@@ -664,8 +664,10 @@ class LoyaltyCard(models.Model):
             ]
         self.env.invalidate_all()
         if changes:
-            history = self.env["clinic.loyalty.tier.history"].sudo().create(changes)
-            history._clinic_notify_changes()
+            # Told by _cron_clinic_notify_tier_changes, in small batches; a first tier is not news.
+            self.env["clinic.loyalty.tier.history"].sudo().create(
+                [dict(change, notified=not change["old_tier_id"]) for change in changes]
+            )
         remaining = 0
         if done >= batch_size:
             remaining = self.sudo().search_count(

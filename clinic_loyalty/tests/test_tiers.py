@@ -93,6 +93,13 @@ class TestTiers(ClinicBonusCommon):
             self.assertEqual(self.card.clinic_qualifying_spend, 5000)
             self.assertEqual(self.card.clinic_total_spend, 65000)
             self.assertEqual(Card._cron_clinic_recompute_tiers(), 0, "re-running the same day does nothing")
+        # The recomputation leaves the telling to its own job, once per change.
+        downgrade_sms = [("partner_id", "=", self.patient.id), ("body", "=", "Your tier is now Bronze")]
+        self.assertFalse(self.env["sms.sms"].search(downgrade_sms))
+        History = self.env["clinic.loyalty.tier.history"]
+        self.assertEqual(History._cron_clinic_notify_tier_changes().card_id, self.card)
+        self.assertFalse(History._cron_clinic_notify_tier_changes())
+        self.assertEqual(len(self.env["sms.sms"].search(downgrade_sms)), 1)
         downgrade = self.card.clinic_tier_history_ids.sorted("id")[-1]
         self.assertEqual(
             (downgrade.old_tier_id, downgrade.new_tier_id, downgrade.direction), (self.silver, self.bronze, "down")
