@@ -31,10 +31,9 @@ clinic_loyalty``); the script stops with the missing columns otherwise.
 import argparse
 import sys
 import time
-import traceback
-from contextlib import contextmanager
 
-import odoo
+from benchmark_common import BenchBase, run_rolled_back
+
 from odoo import fields
 from odoo.tools import SQL
 
@@ -85,70 +84,13 @@ def parse_args(argv=None):
     return args
 
 
-class Bench:
+class Bench(BenchBase):
+    checked_models = CHECKED_MODELS
+
     def __init__(self, env, args):
-        self.env = env
-        self.cr = env.cr
-        self.args = args
-        self.summary = []  # (label, value)
-        self.problems = []
-
-    # Helpers ---------------------------------------------------------------------------
-
-    def log(self, message=""):
-        sys.stdout.write(f"{message}\n")
-        sys.stdout.flush()
-
-    def record(self, label, value):
-        self.summary.append((label, value))
-
-    @contextmanager
-    def step(self, label):
-        start = time.perf_counter()
-        yield
-        self.log(f"  {label}: {time.perf_counter() - start:.2f} s")
-
-    def scalar(self, query, params=None):
-        self.cr.execute(query, params)
-        return self.cr.fetchone()[0]
-
-    def columns(self, table):
-        self.cr.execute("SELECT column_name FROM information_schema.columns WHERE table_name = %s", [table])
-        return {row[0] for row in self.cr.fetchall()}
-
-    def measure(self, label, func):
-        """Run ``func`` in a savepoint; on error print the traceback, note it and go on."""
-        try:
-            with self.cr.savepoint():
-                return func()
-        except Exception:
-            self.log(f"!!! {label} FAILED:")
-            self.log(traceback.format_exc())
-            self.problems.append(f"{label}: {traceback.format_exc().strip().splitlines()[-1]}")
-            self.env.invalidate_all()
-            return None
+        super().__init__(env, args)
 
     # Set-up ----------------------------------------------------------------------------
-
-    def check_schema(self):
-        missing = []
-        for name in CHECKED_MODELS:
-            model = self.env.get(name)
-            if model is None:
-                missing.append(f"{name} (model not loaded)")
-                continue
-            cols = self.columns(model._table)
-            missing += [
-                f"{model._table}.{fname}"
-                for fname, field in model._fields.items()
-                if field.store and field.column_type and fname not in cols
-            ]
-        if missing:
-            sys.exit(
-                "The database is older than the code, these columns are missing: "
-                + ", ".join(missing)
-                + f"\nUpdate it first: odoo-bin -c <conf> -d {self.cr.dbname} -u clinic_loyalty --stop-after-init"
-            )
 
     def prepare_program(self):
         env = self.env
@@ -174,18 +116,6 @@ class Bench:
             f"  Programme {program.name!r} (id {program.id}), company {company.name!r}: tiers {tiers}; "
             f"qualifying period {self.window or 'whole history'} months; points valid {self.validity} months"
         )
-
-    def skip_foreign_key_checks(self):
-        """Skip the foreign key triggers while generating (the rows are consistent by construction).
-
-        Needs a PostgreSQL superuser; it divides the generation time by about four. The
-        setting is local to the transaction and reset before anything is measured.
-        """
-        if not self.scalar("SELECT rolsuper FROM pg_roles WHERE rolname = current_user"):
-            self.log("  (not a PostgreSQL superuser: foreign keys are checked while generating, which is slower)")
-            return False
-        self.cr.execute("SET LOCAL session_replication_role = replica")
-        return True
 
     def generate(self):
         args, cr = self.args, self.cr
@@ -617,12 +547,8 @@ class Bench:
         self.log("\n== Data generation (set-based SQL)")
         t0 = time.perf_counter()
         self.prepare_program()
-        fast = self.skip_foreign_key_checks()
-        try:
+        with self.generating():
             self.generate()
-        finally:
-            if fast:
-                self.cr.execute("SET LOCAL session_replication_role = origin")
         generation = time.perf_counter() - t0
         self.record("data generation", f"{generation:.1f} s")
         self.check_balances("after generation")
@@ -642,32 +568,12 @@ class Bench:
         self.log(f"SUMMARY ({args.patients} patients, {args.lines} lines, database {self.cr.dbname})")
         for label, value in self.summary:
             self.log(f"  {label.ljust(width)}  {value}")
-        if self.problems:
-            self.log("  Problems:")
-            for problem in self.problems:
-                self.log(f"    - {problem}")
-        else:
-            self.log("  No problem detected.")
+        self.log_problems()
         self.log("=" * 78)
 
 
 def main(argv=None):
-    args = parse_args(argv)
-    odoo.tools.config.parse_config(["-c", args.config, "-d", args.database])
-    registry = odoo.modules.registry.Registry(args.database)
-    cr = registry.cursor()
-
-    def refuse_commit():
-        raise RuntimeError("the benchmark never commits: its transaction is rolled back")
-
-    cr.commit = refuse_commit
-    try:
-        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
-        Bench(env, args).run()
-    finally:
-        cr.rollback()
-        cr.close()
-        sys.stdout.write("Transaction rolled back: the database is unchanged.\n")
+    run_rolled_back(Bench, parse_args(argv))
 
 
 if __name__ == "__main__":

@@ -35,12 +35,11 @@ import json
 import statistics
 import sys
 import time
-import traceback
 import uuid
-from contextlib import contextmanager
 from unittest.mock import patch
 
-import odoo
+from benchmark_common import BenchBase, run_rolled_back
+
 from odoo import fields
 
 # Models whose stored fields the benchmark writes or reads: their columns must exist.
@@ -83,76 +82,15 @@ def fmt_ratio(a, b):
     return f"{a / b:.1f}x" if b else "-"
 
 
-class Bench:
+class Bench(BenchBase):
+    checked_models = CHECKED_MODELS
+    announce_steps = True
+
     def __init__(self, env, args):
-        self.env = env
-        self.cr = env.cr
-        self.args = args
-        self.summary = []  # (label, value)
-        self.problems = []
+        super().__init__(env, args)
         self.loads = {}  # variant -> list of measures
 
-    # Helpers ---------------------------------------------------------------------------
-
-    def log(self, message=""):
-        print(message, flush=True)
-
-    def record(self, label, value):
-        self.summary.append((label, value))
-
-    @contextmanager
-    def step(self, label):
-        self.log(f"  {label} ...")
-        start = time.perf_counter()
-        yield
-        self.log(f"  {label}: {time.perf_counter() - start:.2f} s")
-
-    def scalar(self, query, params=None):
-        self.cr.execute(query, params)
-        return self.cr.fetchone()[0]
-
-    def columns(self, table):
-        self.cr.execute("SELECT column_name FROM information_schema.columns WHERE table_name = %s", [table])
-        return {row[0] for row in self.cr.fetchall()}
-
-    def measure(self, label, func):
-        """Run ``func`` in a savepoint; on error print the traceback, note it and go on."""
-        try:
-            with self.cr.savepoint():
-                return func()
-        except Exception:
-            self.log(f"!!! {label} FAILED:")
-            self.log(traceback.format_exc())
-            self.problems.append(f"{label}: {traceback.format_exc().strip().splitlines()[-1]}")
-            self.env.invalidate_all()
-            return None
-
-    def cold(self):
-        """Write what is pending and empty the record cache, as a new request would start."""
-        self.env.flush_all()
-        self.env.invalidate_all()
-
     # Set-up ----------------------------------------------------------------------------
-
-    def check_schema(self):
-        missing = []
-        for name in CHECKED_MODELS:
-            model = self.env.get(name)
-            if model is None:
-                missing.append(f"{name} (model not loaded: is pos_loyalty installed?)")
-                continue
-            cols = self.columns(model._table)
-            missing += [
-                f"{model._table}.{fname}"
-                for fname, field in model._fields.items()
-                if field.store and field.column_type and fname not in cols
-            ]
-        if missing:
-            sys.exit(
-                "The database is older than the code, these columns are missing: "
-                + ", ".join(missing)
-                + f"\nUpdate it first: odoo-bin -c <conf> -d {self.cr.dbname} -u clinic_loyalty --stop-after-init"
-            )
 
     def prepare_pos(self):
         """The company's POS (as its cashier, the administrator), its clinic programme and an open session."""
@@ -205,18 +143,6 @@ class Bench:
             f"at most {program.clinic_max_redeem_percent:g}% paid with points"
             + (f"; changed: {', '.join(changes)}" if changes else "")
         )
-
-    def skip_foreign_key_checks(self):
-        """Skip the foreign key triggers while generating (the rows are consistent by construction).
-
-        Needs a PostgreSQL superuser. The setting is local to the transaction and reset before
-        anything is measured.
-        """
-        if not self.scalar("SELECT rolsuper FROM pg_roles WHERE rolname = current_user"):
-            self.log("  (not a PostgreSQL superuser: foreign keys are checked while generating, which is slower)")
-            return False
-        self.cr.execute("SET LOCAL session_replication_role = replica")
-        return True
 
     def generate(self):
         args, cr = self.args, self.cr
@@ -663,12 +589,7 @@ class Bench:
             self.log(f"  {'  ledger lines of one order':40} {self.sync_ledger}")
         for label, value in self.summary:
             self.log(f"  {label:40} {value}")
-        if self.problems:
-            self.log("  Problems:")
-            for problem in self.problems:
-                self.log(f"    - {problem}")
-        else:
-            self.log("  No problem detected.")
+        self.log_problems()
         self.log("=" * 78)
 
     def run(self):
@@ -676,17 +597,13 @@ class Bench:
         started = time.perf_counter()
         self.log(f"Database {self.cr.dbname}: {args.cards} patients with a card")
         self.log("Everything below runs in ONE transaction that is ROLLED BACK at the end: the database is unchanged.")
-        self.check_schema()
+        self.check_schema(hint=": is pos_loyalty installed?")
         self.log("\n== Set-up")
         self.prepare_pos()
         self.log("\n== Data generation (set-based SQL)")
         t0 = time.perf_counter()
-        fast = self.skip_foreign_key_checks()
-        try:
+        with self.generating():
             self.generate()
-        finally:
-            if fast:
-                self.cr.execute("SET LOCAL session_replication_role = origin")
         self.record("data generation", f"{time.perf_counter() - t0:.1f} s")
 
         self.log(f"\n== 1. POS start: session.load_data([]), ours vs stock card domain, {args.runs} runs each")
@@ -702,22 +619,7 @@ class Bench:
 
 
 def main(argv=None):
-    args = parse_args(argv)
-    odoo.tools.config.parse_config(["-c", args.config, "-d", args.database])
-    registry = odoo.modules.registry.Registry(args.database)
-    cr = registry.cursor()
-
-    def refuse_commit():
-        raise RuntimeError("the benchmark never commits: its transaction is rolled back")
-
-    cr.commit = refuse_commit
-    try:
-        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
-        Bench(env, args).run()
-    finally:
-        cr.rollback()
-        cr.close()
-        print("Transaction rolled back: the database is unchanged.", flush=True)
+    run_rolled_back(Bench, parse_args(argv))
 
 
 if __name__ == "__main__":
