@@ -25,6 +25,7 @@
         "views/loyalty_card_views.xml",
         "views/res_partner_views.xml",
         "views/clinic_loyalty_membership_plan_views.xml",
+        "wizards/clinic_loyalty_household_member_views.xml",
         "views/clinic_loyalty_household_views.xml",
         "views/res_config_settings_views.xml",
         "views/menus.xml",

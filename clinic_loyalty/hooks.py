@@ -1,21 +1,10 @@
 def post_init_hook(env):
-    """Open the ledger of cards that already had points when the module was installed.
+    """Open the ledger of the clinic programmes' cards that already had points.
 
-    One set-based INSERT: a clinic may install this on a database with many cards. Each
-    card's current balance becomes an opening line (and, when positive, a lot that never
-    expires), so the balance equals the ledger sum from the first day.
+    Cards of other programmes (coupons, gift cards, e-wallets, plain loyalty) keep Odoo's
+    own bookkeeping: a programme's cards get their ledger when its clinic rules are turned
+    on (``loyalty.program._clinic_open_ledgers``).
     """
-    env.cr.execute(
-        """
-        INSERT INTO clinic_loyalty_ledger (card_id, partner_id, program_id, company_id, kind, points,
-                                           date, user_id, reason, source_key, remaining_points,
-                                           create_uid, create_date, write_uid, write_date)
-        SELECT card.id, card.partner_id, card.program_id, card.company_id, 'adjust', card.points,
-               now() AT TIME ZONE 'UTC', %(uid)s, %(reason)s, 'opening', GREATEST(card.points, 0),
-               %(uid)s, now() AT TIME ZONE 'UTC', %(uid)s, now() AT TIME ZONE 'UTC'
-          FROM loyalty_card card
-         WHERE card.points <> 0
-           AND NOT EXISTS (SELECT 1 FROM clinic_loyalty_ledger l WHERE l.card_id = card.id)
-        """,
-        {"uid": env.uid, "reason": "Opening balance"},
-    )
+    env["loyalty.program"].sudo().with_context(active_test=False).search(
+        [("clinic_bonus", "=", True)]
+    )._clinic_open_ledgers()

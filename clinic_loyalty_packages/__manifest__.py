@@ -11,6 +11,7 @@
     "depends": ["clinic_loyalty"],
     "data": [
         "security/ir.model.access.csv",
+        "security/clinic_loyalty_packages_security.xml",
         "views/product_template_views.xml",
     ],
     "demo": ["demo/product_demo.xml"],

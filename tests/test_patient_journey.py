@@ -58,7 +58,8 @@ class TestPatientJourney(TransactionCase):
             .create({"name": "Journey family", "holder_id": mother.id})
         )
         son = Partner.create({"name": "Son Journey", "phone": "+7 916 700 10 22", "is_patient": True})
-        son.clinic_household_id = household
+        # The receptionist adds the son while the mother shows her card.
+        household.with_user(self.receptionist).action_clinic_add_members([son.id], mother.clinic_card_code)
         with self.assertRaisesRegex(ValidationError, "both belong to the household Journey family"):
             son.referred_by_id = mother
         self.assertEqual(household.member_ids, mother | son)

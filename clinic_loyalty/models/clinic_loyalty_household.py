@@ -1,7 +1,9 @@
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
+
+from ..tools.guard import server_write
 
 
 class ClinicLoyaltyHousehold(models.Model):
@@ -122,8 +124,90 @@ class ClinicLoyaltyHousehold(models.Model):
 
     def _add_holders_as_members(self):
         for household in self:
-            if household.holder_id.clinic_household_id != household:
-                household.holder_id.clinic_household_id = household
+            holder = household.holder_id.sudo()
+            if holder.clinic_household_id != household:
+                server_write(holder).clinic_household_id = household
+
+    def action_clinic_add_members(self, partner_ids, holder_card_code=None):
+        """Add patients to this household: a loyalty manager, or the front desk with the holder's card.
+
+        The plan's member limit, active memberships elsewhere and the company are checked as
+        for any other way of joining. Returns the household's members.
+        """
+        self.ensure_one()
+        self._clinic_check_can_change_members(holder_card_code)
+        partners = self._clinic_patients(partner_ids)
+        joining = partners.filtered(lambda partner: partner.clinic_household_id != self)
+        self._clinic_check_can_join(joining)
+        server_write(joining).write({"clinic_household_id": self.id})
+        return self.sudo().member_ids.ids
+
+    def action_clinic_remove_member(self, partner_id, holder_card_code=None):
+        """A member leaves the household (their history stays with the household's card)."""
+        self.ensure_one()
+        self._clinic_check_can_change_members(holder_card_code)
+        member = self._clinic_patients([partner_id])
+        if member.clinic_household_id != self:
+            raise UserError(
+                self.env._("%(patient)s is not a member of %(household)s.", patient=member.name, household=self.name)
+            )
+        server_write(member).write({"clinic_household_id": False})
+        return self.sudo().member_ids.ids
+
+    def action_clinic_set_holder(self, partner_id, holder_card_code=None):
+        """Make another member the holder (the card members share becomes theirs)."""
+        self.ensure_one()
+        self._clinic_check_can_change_members(holder_card_code)
+        member = self._clinic_patients([partner_id])
+        if member.clinic_household_id != self:
+            raise UserError(
+                self.env._(
+                    "%(patient)s must be a member of %(household)s before holding it.",
+                    patient=member.name,
+                    household=self.name,
+                )
+            )
+        server_write(self.sudo()).write({"holder_id": member.id})
+        return True
+
+    def _clinic_check_can_change_members(self, holder_card_code):
+        """A loyalty manager changes any household of their companies; the front desk, where the
+        company allows it, only with the holder's card number (scanned or read from the card)."""
+        self.check_access("read")
+        user = self.env.user
+        if self.env.su or user.has_group("clinic_loyalty.group_clinic_loyalty_manager"):
+            return
+        if not user.has_group("clinic_loyalty.group_clinic_loyalty_user"):
+            raise AccessError(self.env._("Only the clinic's front desk and loyalty managers change households."))
+        if not self.company_id.clinic_household_desk_members:
+            raise AccessError(
+                self.env._("At %(company)s only loyalty managers change households.", company=self.company_id.name)
+            )
+        card = self.sudo().card_id
+        if not card or not isinstance(holder_card_code, str) or holder_card_code.strip() != card.code:
+            raise AccessError(
+                self.env._(
+                    "Scan or type the card of %(holder)s, the holder of %(household)s, to change its members.",
+                    holder=self.sudo().holder_id.name,
+                    household=self.name,
+                )
+            )
+
+    def _clinic_patients(self, partner_ids):
+        """The patients named by ``partner_ids``, readable by the user and enrolled."""
+        if not isinstance(partner_ids, (list, tuple)) or not all(isinstance(pid, int) for pid in partner_ids):
+            raise UserError(self.env._("Choose the patients by their records."))
+        partners = self.env["res.partner"].browse(partner_ids).exists()
+        partners.check_access("read")
+        not_patients = partners.sudo().filtered(lambda partner: not partner.is_patient)
+        if not partners or not_patients:
+            raise UserError(
+                self.env._(
+                    "Only enrolled patients join a household: enrol %(partner)s first.",
+                    partner=", ".join(not_patients.mapped("name")) or "-",
+                )
+            )
+        return partners.sudo()
 
     def action_clinic_open_member_usage(self):
         """The household card's ledger, by member: who earned and who spent what."""
@@ -151,9 +235,22 @@ class ClinicLoyaltyHousehold(models.Model):
             and (not self.date_end or day <= self.date_end)
         )
 
-    def _clinic_check_can_join(self, partners):
-        """Refuse, with the reason, patients who cannot join this household."""
+    def _clinic_check_can_join(self, partners, company=None):
+        """Refuse, with the reason, patients who cannot join this household.
+
+        ``company`` is the company of a patient being created (``partners`` is then empty).
+        """
         self.ensure_one()
+        for partner_company in {*partners.company_id, *self.env["res.company"].browse(company or [])}:
+            if partner_company != self.company_id:
+                raise ValidationError(
+                    self.env._(
+                        "%(household)s belongs to %(company)s; patients of %(other)s cannot join it.",
+                        household=self.name,
+                        company=self.company_id.name,
+                        other=partner_company.name,
+                    )
+                )
         if self.state == "expired":
             raise ValidationError(
                 self.env._(
@@ -198,7 +295,7 @@ class ClinicLoyaltyHousehold(models.Model):
         if Period.search_count([("source_key", "=", source_key)]):
             return Period.search([("source_key", "=", source_key)]).household_id
         today = fields.Date.context_today(self)
-        household = partner.clinic_household_id.sudo()
+        household = partner._clinic_household(plan.company_id).sudo()
         if household and household.holder_id != partner:
             raise ValidationError(
                 self.env._(
@@ -212,7 +309,7 @@ class ClinicLoyaltyHousehold(models.Model):
         if not household:
             if not partner.is_patient:
                 partner.sudo().action_clinic_enrol()
-            household = self.sudo().create(
+            household = server_write(self.sudo()).create(
                 {
                     "name": self.env._("%(holder)s family", holder=partner.name),
                     "holder_id": partner.id,

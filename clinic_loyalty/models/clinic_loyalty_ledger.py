@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from ..tools.guard import is_server_write, server_write
+
 LEDGER_KINDS = [
     ("earn", "Earned"),
     ("spend", "Spent"),
@@ -143,7 +145,7 @@ class ClinicLoyaltyLedger(models.Model):
             if left <= 0.005:
                 break
             taken = min(lot.remaining_points, left)
-            lot.with_context(clinic_ledger_internal=True).remaining_points = lot.remaining_points - taken
+            server_write(lot).remaining_points = lot.remaining_points - taken
             uses.append({"line_id": self.id, "lot_id": lot.id, "points": taken})
             left -= taken
         self.env["clinic.loyalty.lot.use"].sudo().create(uses)
@@ -159,7 +161,7 @@ class ClinicLoyaltyLedger(models.Model):
         return max(expiries)
 
     def write(self, vals):
-        if set(vals) - {"remaining_points"} or not self.env.context.get("clinic_ledger_internal"):
+        if set(vals) - {"remaining_points"} or not is_server_write(self.env):
             raise UserError(
                 self.env._(
                     "Loyalty ledger lines cannot be changed. To correct a balance, a loyalty "

@@ -10,11 +10,15 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, float_compare, float_is_zero, format_amount
 
+from ..tools.guard import is_server_write, server_write
+
 # Cards of loyalty programmes carry a 13-digit EAN-13 number: it prints as a barcode, reads
 # aloud at the front desk, and keeps the "044" prefix that Odoo's barcode nomenclature
 # already routes to loyalty cards in the Point of Sale.
 CLINIC_CODE_PREFIX = "044"
 CLINIC_CODE_LENGTH = 13
+# Besides every clinic_* field: what a client could change to move money between cards.
+CLINIC_GUARDED_FIELDS = frozenset({"points", "partner_id", "program_id", "code"})
 
 
 def ean13_check_digit(digits12):
@@ -72,27 +76,33 @@ class LoyaltyCard(models.Model):
         comodel_name="clinic.loyalty.tier",
         string="Next Tier",
         compute="_compute_clinic_tier_progress",
+        compute_sudo=True,
     )
     clinic_amount_to_next_tier = fields.Float(
         string="Spend to Next Tier",
         compute="_compute_clinic_tier_progress",
+        compute_sudo=True,
     )
     clinic_tier_progress = fields.Float(
         string="Progress to Next Tier (%)",
         compute="_compute_clinic_tier_progress",
+        compute_sudo=True,
     )
     clinic_discount_percent = fields.Float(
         string="Card Discount (%)",
         compute="_compute_clinic_discount_percent",
+        compute_sudo=True,
         help="Discount the patient gets on the next visit, from the discount scale or the tier.",
     )
     clinic_next_expiry_date = fields.Date(
         string="Next Expiry",
         compute="_compute_clinic_expiry",
+        compute_sudo=True,
     )
     clinic_expiring_points = fields.Float(
         string="Points Expiring Next",
         compute="_compute_clinic_expiry",
+        compute_sudo=True,
     )
 
     @api.depends("code")
@@ -150,37 +160,79 @@ class LoyaltyCard(models.Model):
             {vals["program_id"] for vals in vals_list if vals.get("program_id")}
         )
         loyalty_program_ids = set(programs.filtered(lambda p: p.program_type == "loyalty").ids)
+        if not is_server_write(self.env) and programs.sudo().filtered("clinic_bonus"):
+            self._clinic_refuse_create(programs.sudo().filtered("clinic_bonus")[:1])
         for vals in vals_list:
             if not vals.get("code") and vals.get("program_id") in loyalty_program_ids:
                 vals["code"] = self._generate_clinic_code()
         cards = super().create(vals_list)
-        cards._clinic_give_welcome_bonus()
+        clinic_cards = cards._clinic_cards()
+        if clinic_cards and not is_server_write(self.env):
+            # The programme came from a default (context): refused all the same.
+            self._clinic_refuse_create(clinic_cards[:1].sudo().program_id)
+        if any(not float_is_zero(card.points, precision_digits=2) for card in clinic_cards):
+            raise UserError(self.env._("A clinic card starts empty: its points come from the ledger."))
+        clinic_cards._clinic_give_welcome_bonus()
         return cards
 
     def write(self, vals):
-        ledger_cards = self.filtered(lambda card: card.program_type == "loyalty")
-        if "points" in vals and ledger_cards and not self.env.context.get("clinic_ledger_internal"):
-            # Stock flows (sale_loyalty, pos_loyalty, the balance wizard) set points
-            # directly: record each change of a loyalty card as a ledger line so its
-            # balance stays the sum of its ledger. Coupons, gift cards and e-wallets keep
-            # Odoo's own bookkeeping.
-            for card in ledger_cards:
-                delta = vals["points"] - card.points
-                if not float_is_zero(delta, precision_digits=2):
-                    card._clinic_post(
-                        "adjust",
-                        delta,
-                        self.env.context.get("clinic_ledger_reason") or self.env._("Balance changed by Odoo"),
-                        origin=self.env.context.get("clinic_ledger_origin"),
-                    )
-            others = self - ledger_cards
-            if others:
-                super(LoyaltyCard, others).write(vals)
-            vals = {k: v for k, v in vals.items() if k != "points"}
-            if not vals:
-                return True
-            return super(LoyaltyCard, ledger_cards).write(vals)
+        if not is_server_write(self.env):
+            self._clinic_check_guarded_write(vals)
         return super().write(vals)
+
+    def _clinic_refuse_create(self, program):
+        # A clinic card is issued by enrolling the patient (one card, opened through the
+        # ledger); copies, imports and stock flows would bring points from nowhere.
+        raise AccessError(
+            self.env._(
+                "Cards of %(program)s are issued by enrolling the patient (Enrol button on the patient), "
+                "not created directly.",
+                program=program.name,
+            )
+        )
+
+    def _clinic_cards(self):
+        """The clinic cards among these: cards of a programme with the clinic bonus rules.
+
+        Their balance, holder, programme, number and clinic figures change only through the
+        ledger; cards of other programmes keep Odoo's own behaviour.
+        """
+        return self.browse(self.sudo().filtered(lambda card: card.program_id.clinic_bonus).ids)
+
+    def _clinic_check_guarded_write(self, vals):
+        """Refuse a write that changes a guarded field of a clinic card (values left as they are pass)."""
+        guarded = [name for name in vals if name in CLINIC_GUARDED_FIELDS or name.startswith("clinic_")]
+        if not guarded:
+            return
+        for card in self._clinic_cards().sudo():
+            changed = [name for name in guarded if card._clinic_value_differs(name, vals[name])]
+            if not changed:
+                continue
+            if "points" in changed:
+                raise AccessError(
+                    self.env._(
+                        "The balance of card %(card)s changes only through its points ledger: orders, refunds, "
+                        "or a loyalty manager's adjustment with a reason.",
+                        card=card.code,
+                    )
+                )
+            raise AccessError(
+                self.env._(
+                    "%(fields)s of card %(card)s are set by the clinic programme and cannot be changed by hand.",
+                    fields=", ".join(card._fields[name].get_description(self.env)["string"] for name in changed),
+                    card=card.code,
+                )
+            )
+
+    def _clinic_value_differs(self, name, value):
+        self.ensure_one()
+        field = self._fields[name]
+        if field.type in ("one2many", "many2many"):
+            return bool(value)
+        new = field.convert_to_record(field.convert_to_cache(value, self), self)
+        if field.type in ("float", "monetary"):
+            return float_compare(new or 0.0, self[name] or 0.0, precision_digits=2) != 0
+        return new != self[name]
 
     def _clinic_post(self, kind, points, reason, source_key=None, **kwargs):
         """Post one ledger line on this card and update its balance; return the line.
@@ -261,7 +313,7 @@ class LoyaltyCard(models.Model):
     def _clinic_check_member_limit(self, member, points):
         """Refuse a household member spending beyond the plan's monthly limit per member."""
         self.ensure_one()
-        household = member.sudo().clinic_household_id
+        household = member._clinic_household(self.company_id)
         limit = household.plan_id.member_spend_limit if household else 0.0
         if not limit or self.partner_id == member or not household._clinic_is_member_active():
             return
@@ -345,9 +397,16 @@ class LoyaltyCard(models.Model):
         """A manager's correction of the balance, kept as an adjustment line."""
         self.ensure_one()
         self._clinic_check_can_adjust()
-        if not (reason or "").strip():
+        self.check_access("write")
+        if not self._clinic_cards():
+            raise UserError(
+                self.env._(
+                    "Card %(card)s is not in a clinic programme: use Odoo's Update Balance on it.", card=self.code
+                )
+            )
+        if not isinstance(reason, str) or not reason.strip():
             raise UserError(self.env._("Say why the balance of card %(card)s is adjusted.", card=self.code))
-        if float_is_zero(points, precision_digits=2):
+        if not isinstance(points, (int, float)) or float_is_zero(points, precision_digits=2):
             raise UserError(self.env._("An adjustment must add or remove points."))
         return self._clinic_post("adjust", points, reason.strip())
 
@@ -475,6 +534,13 @@ class LoyaltyCard(models.Model):
     @api.model
     def clinic_pos_card_info(self, partner_id):
         """What the cashier's loyalty panel shows for a patient, read on demand."""
+        user = self.env.user
+        if not (
+            user.has_group("clinic_loyalty.group_clinic_loyalty_user") or user.has_group("point_of_sale.group_pos_user")
+        ):
+            raise AccessError(self.env._("Only the clinic's front desk and cashiers read patients' cards."))
+        if not isinstance(partner_id, int):
+            return {}
         partner = self.env["res.partner"].browse(partner_id).exists()
         program = self.env.company.clinic_loyalty_program_id
         if not partner or not program.clinic_bonus:
@@ -491,7 +557,7 @@ class LoyaltyCard(models.Model):
         categories = program.clinic_discount_categ_ids
         if categories:
             categories = self.env["product.category"].search([("id", "child_of", categories.ids)])
-        household = patient.clinic_household_id
+        household = patient._clinic_household(program.company_id)
         member = household if household and household._clinic_is_member_active() else household.browse()
         plan = member.plan_id
         member_categories = plan.discount_categ_ids
@@ -582,7 +648,7 @@ class LoyaltyCard(models.Model):
         vals = {"clinic_qualifying_spend": qualifying, "clinic_total_spend": total}
         if new_tier != old_tier:
             vals["clinic_tier_id"] = new_tier.id
-        self.sudo().with_context(tracking_disable=True).write(vals)
+        server_write(self.sudo()).with_context(tracking_disable=True).write(vals)
         if new_tier == old_tier:
             return self.env["clinic.loyalty.tier.history"]
         change = (
@@ -900,4 +966,5 @@ class LoyaltyCard(models.Model):
         return base64.b64encode(buffer.getvalue())
 
     def action_print_clinic_card(self):
+        self.check_access("read")
         return self.env.ref("clinic_loyalty.loyalty_card_report_clinic").report_action(self, config=False)

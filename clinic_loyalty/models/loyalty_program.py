@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools import float_round
 
 ROUNDING_METHODS = {"down": "DOWN", "half": "HALF-UP", "up": "UP"}
@@ -156,6 +156,62 @@ class LoyaltyProgram(models.Model):
                 raise ValidationError(
                     self.env._("The boost of %(program)s ends before it starts.", program=program.name)
                 )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        programs = super().create(vals_list)
+        programs.filtered("clinic_bonus")._clinic_open_ledgers()
+        return programs
+
+    def write(self, vals):
+        if "clinic_bonus" in vals and not vals["clinic_bonus"]:
+            self._clinic_check_can_leave_clinic_rules()
+        opening = self.filtered(lambda program: not program.clinic_bonus) if vals.get("clinic_bonus") else self.browse()
+        result = super().write(vals)
+        opening._clinic_open_ledgers()
+        return result
+
+    def _clinic_check_can_leave_clinic_rules(self):
+        """A programme whose cards have a ledger stays a clinic programme: its history would stop adding up."""
+        self.env["clinic.loyalty.ledger"].flush_model(["program_id"])
+        for program in self.filtered("clinic_bonus"):
+            if self.env["clinic.loyalty.ledger"].sudo().search_count([("program_id", "=", program.id)], limit=1):
+                raise UserError(
+                    self.env._(
+                        "The cards of %(program)s have a points ledger: its clinic rules cannot be turned off. "
+                        "Archive the programme and start a new one instead.",
+                        program=program.name,
+                    )
+                )
+
+    def _clinic_open_ledgers(self):
+        """Give each card of these programmes that holds points without a ledger its opening line.
+
+        One set-based INSERT: a clinic may turn the rules on for a programme with many cards.
+        The current balance becomes an opening line (and, when positive, a lot that never
+        expires), so every card's balance equals its ledger sum from then on. Safe to re-run.
+        """
+        if not self:
+            return
+        self.env["loyalty.card"].flush_model(["points", "program_id"])
+        self.env.cr.execute(
+            """
+            INSERT INTO clinic_loyalty_ledger (card_id, partner_id, program_id, company_id, kind, points,
+                                               date, user_id, reason, source_key, remaining_points,
+                                               amount, balance_after,
+                                               create_uid, create_date, write_uid, write_date)
+            SELECT card.id, card.partner_id, card.program_id, card.company_id, 'adjust', card.points,
+                   now() AT TIME ZONE 'UTC', %(uid)s, %(reason)s, 'opening', GREATEST(card.points, 0),
+                   0, card.points,
+                   %(uid)s, now() AT TIME ZONE 'UTC', %(uid)s, now() AT TIME ZONE 'UTC'
+              FROM loyalty_card card
+             WHERE card.program_id = ANY(%(programs)s)
+               AND card.points <> 0
+               AND NOT EXISTS (SELECT 1 FROM clinic_loyalty_ledger l WHERE l.card_id = card.id)
+            """,
+            {"uid": self.env.uid, "reason": self.env._("Opening balance"), "programs": self.ids},
+        )
+        self.env["clinic.loyalty.ledger"].invalidate_model()
 
     @api.model
     def _load_pos_data_fields(self, config_id):

@@ -29,26 +29,44 @@ class PosOrder(models.Model):
         return order_id
 
     def confirm_coupon_programs(self, coupon_data):
-        # Points of clinic programmes are the ledger's business (posted at synchronisation):
-        # keep the browser's reward-line links, drop its point figures, and never let it
-        # create a clinic card for a patient who is not enrolled.
-        coupon_data = {int(k): v for k, v in coupon_data.items()}
-        programs = self.env["loyalty.program"].browse({v["program_id"] for v in coupon_data.values()}).exists()
-        clinic_ids = set(programs.filtered("clinic_bonus").ids)
+        # Points of clinic cards are the ledger's business (posted at synchronisation): keep
+        # the browser's reward-line links, drop its point figures, and never let it create a
+        # clinic card. Which cards are clinic cards is read from the cards themselves, never
+        # from the programme the browser names.
+        self.ensure_one()
+        self.check_access("write")
+        coupon_data = {int(k): dict(v) for k, v in coupon_data.items()}
+        Card = self.env["loyalty.card"].sudo()
+        clinic_cards = set(Card.browse([k for k in coupon_data if k > 0]).exists()._clinic_cards().ids)
+        claimed = Card.env["loyalty.program"].browse({v.get("program_id") for v in coupon_data.values()}).exists()
+        clinic_programs = set(claimed.filtered("clinic_bonus").ids)
         for coupon_id, vals in list(coupon_data.items()):
-            if vals["program_id"] in clinic_ids:
-                if coupon_id < 0:
-                    del coupon_data[coupon_id]
-                else:
-                    vals["points"] = 0
-                    # The card is the server's choice (a member pays from the household's
-                    # card): Odoo must not swap it for the patient's own card.
-                    vals.pop("partner_id", None)
+            gift_card = vals.get("giftCardId")
+            if gift_card:
+                # Stock Odoo loads a scanned physical gift card with the amount the browser
+                # sends; only a card of a gift card programme can be loaded that way.
+                target = Card.browse(int(gift_card)).exists()
+                if not target or target.program_id.program_type != "gift_card":
+                    raise UserError(
+                        self.env._(
+                            "Order %(order)s tries to load card %(card)s as a gift card, but it is not a gift card.",
+                            order=self._clinic_origin(),
+                            card=target.code or gift_card,
+                        )
+                    )
+            elif coupon_id < 0 and vals.get("program_id") in clinic_programs:
+                del coupon_data[coupon_id]
+            elif coupon_id in clinic_cards:
+                vals["points"] = 0
+                # The card is the server's choice (a member pays from the household's
+                # card): Odoo must not swap it for the patient's own card.
+                vals.pop("partner_id", None)
         return super().confirm_coupon_programs(coupon_data)
 
     def add_loyalty_history_lines(self, coupon_data, coupon_updates):
         # Odoo's loyalty history of a clinic card shows the ledger's figures of the order.
         self.ensure_one()
+        self.check_access("write")
         by_card = {}
         for line in self.sudo().clinic_ledger_ids:
             won, spent = by_card.get(line.card_id.id, (0.0, 0.0))
@@ -170,7 +188,7 @@ class PosOrder(models.Model):
         for example changed by hand, uses no voucher.
         """
         self.ensure_one()
-        household = self.partner_id.sudo().clinic_household_id
+        household = self.partner_id._clinic_household(self.company_id)
         day = fields.Date.to_date(self.date_order)
         if not household or not household._clinic_is_member_active(day):
             return
@@ -191,7 +209,9 @@ class PosOrder(models.Model):
         """A paid POS order selling a membership plan's product starts or renews the membership."""
         self.ensure_one()
         plans = (
-            self.env["clinic.loyalty.membership.plan"].sudo().search([("product_id", "in", self.lines.product_id.ids)])
+            self.env["clinic.loyalty.membership.plan"]
+            .sudo()
+            .search([("product_id", "in", self.lines.product_id.ids), ("company_id", "=", self.company_id.id)])
         )
         for line in self.lines.filtered(lambda pol: pol.product_id in plans.product_id and pol.qty > 0):
             if not self.partner_id:

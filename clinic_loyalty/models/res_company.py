@@ -10,3 +10,9 @@ class ResCompany(models.Model):
         domain="[('program_type', '=', 'loyalty'), ('company_id', 'in', [id, False])]",
         help="Programme in which enrolled patients receive their loyalty card.",
     )
+    clinic_household_desk_members = fields.Boolean(
+        string="Front Desk Manages Household Members",
+        default=True,
+        help="The front desk adds and removes household members when the holder's card is presented "
+        "(scanned or typed). Without it, only loyalty managers change households.",
+    )

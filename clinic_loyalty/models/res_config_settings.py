@@ -8,3 +8,7 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.clinic_loyalty_program_id",
         readonly=False,
     )
+    clinic_household_desk_members = fields.Boolean(
+        related="company_id.clinic_household_desk_members",
+        readonly=False,
+    )

@@ -1,7 +1,8 @@
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.osv import expression
 
+from ..tools.guard import is_server_write, server_write
 from ..tools.phone import looks_like_phone, to_e164
 
 PHONE_FIELDS = ("phone", "mobile")
@@ -25,33 +26,43 @@ class ResPartner(models.Model):
         inverse_name="partner_id",
         string="Clinic Loyalty Cards",
         domain=[("program_type", "=", "loyalty")],
+        groups="clinic_loyalty.group_clinic_loyalty_user",
     )
     clinic_card_code = fields.Char(
         string="Card Number",
         compute="_compute_clinic_card_code",
         search="_search_clinic_card_code",
+        compute_sudo=True,
+        groups="clinic_loyalty.group_clinic_loyalty_user",
     )
+    # Joining and leaving go through checked server paths (see write and the household's
+    # actions): a member earns into and pays from the holder's card.
     clinic_household_id = fields.Many2one(
         comodel_name="clinic.loyalty.household",
         string="Household",
         index="btree_not_null",
         ondelete="set null",
         tracking=True,
+        copy=False,
+        groups="clinic_loyalty.group_clinic_loyalty_user",
     )
     clinic_duplicate_patient_ids = fields.Many2many(
         comodel_name="res.partner",
         string="Patients with the Same Phone",
         compute="_compute_clinic_duplicate_patient_ids",
+        groups="clinic_loyalty.group_clinic_loyalty_user",
     )
-    clinic_birth_date = fields.Date(string="Date of Birth")
+    clinic_birth_date = fields.Date(string="Date of Birth", groups="clinic_loyalty.group_clinic_loyalty_user")
     clinic_consent_reminders = fields.Boolean(
         string="Care Reminders and Loyalty Notices",
         default=True,
+        groups="clinic_loyalty.group_clinic_loyalty_user",
         help="The patient accepts messages about their own care and loyalty account: points "
         "earned, points about to expire, tier changes.",
     )
     clinic_consent_marketing = fields.Boolean(
         string="Marketing Messages",
+        groups="clinic_loyalty.group_clinic_loyalty_user",
         help="The patient accepts promotions and campaigns. Without it, no marketing message is sent.",
     )
     clinic_lookup = fields.Char(
@@ -68,7 +79,20 @@ class ResPartner(models.Model):
             partner.clinic_card_code = cards[:1].code
 
     def _search_clinic_card_code(self, operator, value):
-        return [("clinic_card_ids.code", operator, value)]
+        return [("id", "in", self._clinic_card_holders([("code", operator, value)]))]
+
+    @api.model
+    def _clinic_card_holders(self, card_domain):
+        """Ids of the partners holding a card of the user's companies that matches ``card_domain``.
+
+        Read as the system, limited to the card number: every internal user can find a
+        patient by card without the right to read loyalty cards.
+        """
+        cards = self.env["loyalty.card"].sudo().search_fetch(
+            expression.AND([card_domain, [("company_id", "in", [*self.env.companies.ids, False])]]),
+            ["partner_id"],
+        )
+        return cards.partner_id.ids
 
     def _compute_clinic_lookup(self):
         self.clinic_lookup = False
@@ -129,6 +153,11 @@ class ResPartner(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
+            self._clinic_check_guarded_vals(vals)
+            if vals.get("clinic_household_id"):
+                household = self.env["clinic.loyalty.household"].browse(vals["clinic_household_id"])
+                household.check_access("read")
+                household.sudo()._clinic_check_can_join(self.browse(), company=vals.get("company_id"))
             if vals.get("is_patient"):
                 self._clinic_normalise_phone_vals(vals, self._clinic_phone_region(vals))
         partners = super().create(vals_list)
@@ -136,11 +165,13 @@ class ResPartner(models.Model):
         return partners
 
     def write(self, vals):
+        self._clinic_check_guarded_vals(vals)
         if vals.get("clinic_household_id"):
             household = self.env["clinic.loyalty.household"].browse(vals["clinic_household_id"])
-            joining = self.filtered(lambda partner: partner.clinic_household_id != household)
+            household.check_access("read")
+            joining = self.sudo().filtered(lambda partner: partner.clinic_household_id != household)
             if joining:
-                household.sudo()._clinic_check_can_join(joining.sudo())
+                household.sudo()._clinic_check_can_join(joining)
         touches_phone = any(field in vals for field in PHONE_FIELDS)
         if touches_phone or vals.get("is_patient"):
             # Each patient's numbers are read in the country of that patient, so write
@@ -159,6 +190,27 @@ class ResPartner(models.Model):
         if vals.get("is_patient"):
             self._clinic_issue_cards()
         return result
+
+    def _clinic_check_guarded_vals(self, vals):
+        """Who may enrol patients and place them in households, whatever the client sends.
+
+        Enrolling issues a card (and its welcome bonus): the front desk's job. A household
+        member earns into and pays from the holder's card: a loyalty manager places
+        patients directly; the front desk uses the household's Add Member, which checks the
+        holder's card; the server's own paths (membership sales) hold the server key.
+        """
+        if self.env.su or is_server_write(self.env):
+            return
+        user = self.env.user
+        if vals.get("is_patient") and not user.has_group("clinic_loyalty.group_clinic_loyalty_user"):
+            raise AccessError(self.env._("Only the clinic's front desk (Loyalty User) enrols patients."))
+        if "clinic_household_id" in vals and not user.has_group("clinic_loyalty.group_clinic_loyalty_manager"):
+            raise AccessError(
+                self.env._(
+                    "Patients join or leave a household through the household's Add Member and Remove Member "
+                    "buttons (the holder's card is needed) or by a loyalty manager."
+                )
+            )
 
     def action_clinic_enrol(self):
         """Make the partners patients and issue their loyalty card."""
@@ -193,7 +245,7 @@ class ResPartner(models.Model):
             return self.env["loyalty.card"]
         # Receptionists enrol patients but do not manage cards: the card itself is made
         # with the programme's rights, for exactly these partners.
-        Card = self.env["loyalty.card"].sudo()
+        Card = server_write(self.env["loyalty.card"].sudo())
         holders = Card.search([("program_id", "=", program.id), ("partner_id", "in", self.ids)])
         missing = self - holders.partner_id
         return Card.create([{"program_id": program.id, "partner_id": p.id, "points": 0} for p in missing])
@@ -203,11 +255,22 @@ class ResPartner(models.Model):
         (the holder's) while an active membership shares points, else their own."""
         self.ensure_one()
         Card = self.env["loyalty.card"].sudo()
-        household = self.sudo().clinic_household_id
+        household = self._clinic_household(program.company_id)
         partner = self
         if household and household.plan_id.share_points and household._clinic_is_member_active():
             partner = household.holder_id
         return Card.search([("program_id", "=", program.id), ("partner_id", "=", partner.id)], limit=1)
+
+    def _clinic_household(self, company):
+        """The patient's household, read as the system, if it belongs to ``company`` (empty if not).
+
+        A membership bought in one company gives nothing in another.
+        """
+        self.ensure_one()
+        household = self.sudo().clinic_household_id
+        if household and company and household.company_id != company:
+            return household.browse()
+        return household
 
     def _clinic_sms_number(self):
         self.ensure_one()
@@ -259,7 +322,7 @@ class ResPartner(models.Model):
         text = (value or "").strip()
         if not text:
             return expression.FALSE_DOMAIN
-        domains = [[("clinic_card_ids.code", "=", text)]]
+        domains = [[("id", "in", self._clinic_card_holders([("code", "=", text)]))]]
         if looks_like_phone(text):
             e164 = to_e164(text, self.env.company.country_id.code)
             if e164:

@@ -1,9 +1,14 @@
 from odoo import api, fields, models
+from odoo.exceptions import AccessError
 from odoo.tools import float_is_zero, float_round
+
+from ..tools.guard import is_server_write, server_write
 
 # Reward lines of these programmes are money the patient already paid (gift card, e-wallet):
 # they do not lower the amount that earns points.
 PREPAID_PROGRAM_TYPES = ("gift_card", "ewallet")
+# The only clinic field of a sales order its salesperson sets; the others are the server's.
+CLIENT_FIELDS = frozenset({"clinic_points_to_use"})
 
 
 class SaleOrder(models.Model):
@@ -114,6 +119,17 @@ class SaleOrder(models.Model):
                 order.applied_coupon_ids |= card
         return super()._update_programs_and_rewards()
 
+    def write(self, vals):
+        guarded = [name for name in vals if name.startswith("clinic_") and name not in CLIENT_FIELDS]
+        if guarded and not is_server_write(self.env):
+            raise AccessError(
+                self.env._(
+                    "%(fields)s of a sales order are kept by the clinic programme and cannot be changed by hand.",
+                    fields=", ".join(self._fields[name].get_description(self.env)["string"] for name in guarded),
+                )
+            )
+        return super().write(vals)
+
     def action_confirm(self):
         self._clinic_check_spending()
         result = super().action_confirm()
@@ -130,7 +146,7 @@ class SaleOrder(models.Model):
             # The vouchers the order used are available again.
             keys = [f"sale.order.line:{order.clinic_loyalty_round}:{line.id}" for line in order.order_line]
             self.env["clinic.loyalty.voucher.use"].sudo().search([("source_key", "in", keys)]).unlink()
-            order.clinic_loyalty_round += 1
+            server_write(order).clinic_loyalty_round += 1
         return result
 
     # Clinic programme ------------------------------------------------------------------
@@ -275,7 +291,7 @@ class SaleOrder(models.Model):
     def _clinic_membership(self):
         """The patient's household whose membership gives benefits on this order (empty if none)."""
         self.ensure_one()
-        household = self.partner_id.sudo().clinic_household_id
+        household = self.partner_id._clinic_household(self.company_id)
         day = fields.Date.to_date(self.date_order) if self.date_order else None
         if household and household._clinic_is_member_active(day):
             return household
@@ -317,7 +333,9 @@ class SaleOrder(models.Model):
                     order.name,
                     f"sale.order.line:{order.clinic_loyalty_round}:",
                 )
-            plans = Plan.search([("product_id", "in", order.order_line.product_id.ids)])
+            plans = Plan.search(
+                [("product_id", "in", order.order_line.product_id.ids), ("company_id", "=", order.company_id.id)]
+            )
             for line in order.order_line.filtered(lambda sol, plans=plans: sol.product_id in plans.product_id):
                 plan = plans.filtered(lambda p, line=line: p.product_id == line.product_id)
                 self.env["clinic.loyalty.household"]._clinic_sell_membership(

@@ -1,4 +1,5 @@
 from odoo import api, models
+from odoo.exceptions import UserError
 
 
 class SaleOrderLine(models.Model):
@@ -29,3 +30,36 @@ class SaleOrderLine(models.Model):
                 ):
                     line.discount = percent
         return result
+
+    # Points of a confirmed order on a clinic card are in the ledger, posted once with the
+    # order and reversed by its cancellation or credit note. Odoo would move the card's
+    # balance when a reward line of a confirmed order changes: refuse that instead.
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        lines = super().create(vals_list)
+        lines._clinic_check_confirmed_reward_lines()
+        return lines
+
+    def write(self, vals):
+        if {"points_cost", "coupon_id", "reward_id", "price_unit", "product_uom_qty"} & set(vals):
+            self._clinic_check_confirmed_reward_lines()
+        result = super().write(vals)
+        if {"points_cost", "coupon_id", "reward_id"} & set(vals):
+            self._clinic_check_confirmed_reward_lines()
+        return result
+
+    def unlink(self):
+        self._clinic_check_confirmed_reward_lines()
+        return super().unlink()
+
+    def _clinic_check_confirmed_reward_lines(self):
+        for line in self:
+            if line.reward_id and line.state == "sale" and line.sudo().coupon_id._clinic_cards():
+                raise UserError(
+                    self.env._(
+                        "The points of order %(order)s are posted in the clinic's points ledger. To change its "
+                        "points reward, cancel the order, change it and confirm it again.",
+                        order=line.order_id.name,
+                    )
+                )

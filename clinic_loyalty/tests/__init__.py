@@ -12,3 +12,4 @@ from . import test_concurrency
 from . import test_pos_loyalty
 from . import test_pos_tour
 from . import test_membership
+from . import test_rpc_boundary

@@ -21,6 +21,8 @@ class ClinicLoyaltyCommon(BaseCommon):
                 "applies_on": "both",
                 "trigger": "auto",
                 "company_id": cls.company.id,
+                # The company's patient programme is a clinic programme: its cards are clinic cards.
+                "clinic_bonus": True,
                 "rule_ids": [(0, 0, {"reward_point_mode": "money", "reward_point_amount": 0.1})],
                 "reward_ids": [(0, 0, {"reward_type": "discount", "discount_mode": "per_point", "discount": 1})],
             }

@@ -12,6 +12,7 @@ from odoo.tools import mute_logger
 
 from odoo.addons.clinic_loyalty.models.loyalty_card import ean13_check_digit
 
+from ..tools.guard import server_write
 from .common import ClinicLoyaltyCommon
 
 
@@ -52,7 +53,7 @@ class TestLoyaltyCard(ClinicLoyaltyCommon):
 
         taken = codes[0]
         with mute_logger("odoo.sql_db"), self.assertRaises(psycopg2.IntegrityError), self.env.cr.savepoint():
-            self.env["loyalty.card"].create({"program_id": self.program.id, "code": taken})
+            server_write(self.env["loyalty.card"]).create({"program_id": self.program.id, "code": taken})
 
     def test_enrolling_without_a_programme_is_refused_with_a_reason(self):
         self.company.clinic_loyalty_program_id = False

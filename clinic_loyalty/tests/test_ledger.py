@@ -102,15 +102,17 @@ class TestPointsLedger(ClinicLoyaltyCommon):
             line.unlink()
         self.assertEqual(line.points, 100)
 
-    def test_points_set_by_stock_odoo_are_recorded_in_the_ledger(self):
+    def test_points_of_a_clinic_card_change_only_through_the_ledger(self):
         self.card._clinic_post("earn", 100, "Order S010")
-        # sale_loyalty and pos_loyalty write card.points directly.
-        self.card.sudo().points = 130
-        self.card.sudo().write({"points": 90})
-        self.assertEqual(self.card.points, 90)
-        self.assertEqual(
-            self.card.clinic_ledger_ids.filtered(lambda line: line.kind == "adjust").mapped("points"), [-40, 30]
-        )
+        # Stock code (even as the system) and clients alike: the balance is the ledger's.
+        with self.assertRaisesRegex(AccessError, "changes only through its points ledger"):
+            self.card.sudo().points = 130
+        with self.assertRaisesRegex(AccessError, "changes only through its points ledger"):
+            self.card.sudo().with_context(clinic_ledger_internal=True, clinic_server_write=True).write({"points": 90})
+        # Writing the value it already has (Odoo adds 0 points to a card) is no change.
+        self.card.sudo().write({"points": 100})
+        self.card.invalidate_recordset()
+        self.assertEqual(self.card.points, 100)
         self.assertBalanceIsLedgerSum(self.card)
 
     def test_manager_adjusts_with_a_reason_cashier_cannot(self):

@@ -38,13 +38,14 @@ class TestPosLoyalty(TestPoSCommon):
         cls.company.clinic_loyalty_program_id = cls.program
         cls.service = cls.create_product("Consultation", cls.categ_basic, 2200.0, tax_ids=[])
         cls.massage = cls.create_product("Massage", cls.categ_basic, 1100.0, tax_ids=[])
-        cls.patient = cls.env["res.partner"].create({"name": "POS Patient", "is_patient": True})
+        # The test user is an accountant: enrolling is the front desk's, done here as the system.
+        cls.patient = cls.env["res.partner"].sudo().create({"name": "POS Patient", "is_patient": True})
         # The test user is an accountant without loyalty rights: read the ledger with sudo.
         cls.card = cls.patient.clinic_card_ids.sudo()
         cls.cashier = new_test_user(
             cls.env,
             login="clinic_pos_cashier",
-            groups="base.group_user,point_of_sale.group_pos_user",
+            groups="base.group_user,point_of_sale.group_pos_user,clinic_loyalty.group_clinic_loyalty_user",
             company_id=cls.company.id,
         )
 

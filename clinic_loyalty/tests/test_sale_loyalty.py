@@ -231,17 +231,21 @@ class TestSaleOrderLoyalty(ClinicBonusCommon):
         self.assertEqual(self.card.points, 500 - 100 + 210)
         self.assertEqual(order.clinic_ledger_ids.mapped("user_id"), self.cashier)
 
-    def test_stock_edits_of_a_confirmed_order_keep_the_ledger_consistent(self):
+    def test_reward_lines_of_a_confirmed_order_are_not_edited_behind_the_ledger(self):
         self._give(500)
         order = self._order([(self.service, 1)])
         reward_line = self._use_points(order, 200)
         self._confirm(order)
-        # sale_loyalty gives the difference back when the points of a confirmed reward line change.
-        reward_line.points_cost = 150
         self.card.invalidate_recordset()
-        self.assertEqual(self.card.points, 550)
-        adjustment = self.card.clinic_ledger_ids.filtered(lambda line: line.kind == "adjust")
-        self.assertEqual(adjustment.points, 50)
+        balance = self.card.points
+        # sale_loyalty would move the card's balance when a confirmed reward line changes.
+        with self.assertRaisesRegex(UserError, "cancel the order, change it and confirm it again"):
+            reward_line.points_cost = 150
+        with self.assertRaisesRegex(UserError, "cancel the order, change it and confirm it again"):
+            reward_line.unlink()
+        self.card.invalidate_recordset()
+        self.assertEqual(self.card.points, balance)
+        self.assertFalse(self.card.clinic_ledger_ids.filtered(lambda line: line.kind == "adjust"))
         self.assertEqual(self.card.points, sum(self.card.clinic_ledger_ids.mapped("points")))
 
     def test_merging_patients_moves_points_lot_by_lot(self):

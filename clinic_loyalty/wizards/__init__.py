@@ -1,2 +1,3 @@
 from . import loyalty_card_update_balance
 from . import base_partner_merge
+from . import clinic_loyalty_household_member

@@ -1,14 +1,30 @@
 from odoo import models
+from odoo.exceptions import ValidationError
+from odoo.tools import float_compare
 
 
 class LoyaltyCardUpdateBalance(models.TransientModel):
     _inherit = "loyalty.card.update.balance"
 
     def action_update_card_point(self):
-        # Odoo's "update balance" wizard is the manual adjustment screen: loyalty managers
-        # only, and its description becomes the reason on the ledger line.
-        self.card_id._clinic_check_can_adjust()
-        return super(
-            LoyaltyCardUpdateBalance,
-            self.with_context(clinic_ledger_reason=self.description),
-        ).action_update_card_point()
+        # On a clinic card, Odoo's "update balance" screen is the manager's adjustment: the
+        # difference is posted through the ledger (its description is the reason) and
+        # Odoo's history gets its usual line. Other cards keep the stock wizard and rights.
+        self.ensure_one()
+        card = self.card_id._clinic_cards()
+        if not card:
+            return super().action_update_card_point()
+        card._clinic_check_can_adjust()
+        if float_compare(self.new_balance, self.old_balance, precision_digits=2) == 0 or self.new_balance < 0:
+            raise ValidationError(self.env._("New Balance should be positive and different then old balance."))
+        difference = self.new_balance - self.old_balance
+        card.action_clinic_adjust(difference, self.description)
+        self.env["loyalty.history"].sudo().create(
+            {
+                "card_id": card.id,
+                "description": self.description,
+                "issued": max(difference, 0.0),
+                "used": max(-difference, 0.0),
+            }
+        )
+        return True

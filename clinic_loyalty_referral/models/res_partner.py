@@ -1,7 +1,9 @@
 import secrets
 
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
+
+from odoo.addons.clinic_loyalty.tools.guard import is_server_write, server_write
 
 # Unambiguous characters only: a receptionist types the code a patient reads aloud.
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -59,11 +61,14 @@ class ResPartner(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        for vals in vals_list:
+            self._clinic_check_referral_vals(vals)
         partners = super().create(vals_list)
         partners.filtered(lambda p: p.is_patient and not p.referral_code)._assign_referral_code()
         return partners
 
     def write(self, vals):
+        self._clinic_check_referral_vals(vals)
         if "referred_by_id" in vals:
             for partner in self:
                 if partner.referred_by_id and partner.referred_by_id.id != vals["referred_by_id"]:
@@ -80,12 +85,26 @@ class ResPartner(models.Model):
         return result
 
     def action_assign_referral_code(self):
+        if not self.env.user.has_group("clinic_loyalty.group_clinic_loyalty_user"):
+            raise AccessError(self.env._("Only the clinic's front desk (Loyalty User) gives referral codes."))
+        self.check_access("write")
         self.filtered(lambda p: not p.referral_code)._assign_referral_code()
         return True
 
+    def _clinic_check_referral_vals(self, vals):
+        """A referral code is given by the server and changed only by a loyalty manager; the
+        front desk records who referred a patient."""
+        if self.env.su or is_server_write(self.env):
+            return
+        user = self.env.user
+        if "referral_code" in vals and not user.has_group("clinic_loyalty.group_clinic_loyalty_manager"):
+            raise AccessError(self.env._("Referral codes are given by the clinic; only a loyalty manager changes one."))
+        if vals.get("referred_by_id") and not user.has_group("clinic_loyalty.group_clinic_loyalty_user"):
+            raise AccessError(self.env._("Only the clinic's front desk (Loyalty User) records who referred a patient."))
+
     def _assign_referral_code(self):
         for partner in self:
-            partner.referral_code = self._new_referral_code()
+            server_write(partner).referral_code = self._new_referral_code()
 
     @api.model
     def _new_referral_code(self):
