@@ -218,7 +218,7 @@ class LoyaltyCard(models.Model):
                 )
             raise AccessError(
                 self.env._(
-                    "%(fields)s of card %(card)s are set by the clinic programme and cannot be changed by hand.",
+                    "The clinic programme sets %(fields)s of card %(card)s: they cannot be changed by hand.",
                     fields=", ".join(card._fields[name].get_description(self.env)["string"] for name in changed),
                     card=card.code,
                 )

@@ -207,8 +207,8 @@ class ResPartner(models.Model):
         if "clinic_household_id" in vals and not user.has_group("clinic_loyalty.group_clinic_loyalty_manager"):
             raise AccessError(
                 self.env._(
-                    "Patients join or leave a household through the household's Add Member and Remove Member "
-                    "buttons (the holder's card is needed) or by a loyalty manager."
+                    "Patients join or leave a household through its Add or Remove Members button (with the "
+                    "holder's card), or a loyalty manager places them."
                 )
             )
 

@@ -124,7 +124,7 @@ class SaleOrder(models.Model):
         if guarded and not is_server_write(self.env):
             raise AccessError(
                 self.env._(
-                    "%(fields)s of a sales order are kept by the clinic programme and cannot be changed by hand.",
+                    "The clinic programme keeps %(fields)s of a sales order: they cannot be changed by hand.",
                     fields=", ".join(self._fields[name].get_description(self.env)["string"] for name in guarded),
                 )
             )

@@ -228,11 +228,11 @@ class TestRpcBoundary(TestPointOfSaleHttpCommon):
             {"clinic_tier_checked_on": "2099-01-01"},
         ):
             self.assertRefused(
-                self.cashier, ACCESS, "set by the clinic programme", "loyalty.card", "write", [self.card.id], vals
+                self.cashier, ACCESS, "The clinic programme sets", "loyalty.card", "write", [self.card.id], vals
             )
         for vals in ({"partner_id": self.stranger.id}, {"program_id": self.other_program.id}, {"code": "123"}):
             self.assertRefused(
-                self.cashier, ACCESS, "set by the clinic programme", "loyalty.card", "write", [self.card.id], vals
+                self.cashier, ACCESS, "The clinic programme sets", "loyalty.card", "write", [self.card.id], vals
             )
         # A card of the clinic programme is issued by enrolment, never created (or copied) by a client.
         self.assertRefused(
@@ -242,7 +242,7 @@ class TestRpcBoundary(TestPointOfSaleHttpCommon):
         self.assertRefused(self.manager, ACCESS, "issued by enrolling the patient", "loyalty.card", "copy", [self.card.id])
         order = self.env["sale.order"].create({"partner_id": self.patient.id, "user_id": self.cashier.id})
         self.assertRefused(
-            self.salesperson, ACCESS, "kept by the clinic programme", "sale.order", "write",
+            self.salesperson, ACCESS, "The clinic programme keeps", "sale.order", "write",
             [order.id], {"clinic_loyalty_round": 7},
         )  # fmt: skip
         self.assertEqual(order.clinic_loyalty_round, 0)
@@ -265,11 +265,11 @@ class TestRpcBoundary(TestPointOfSaleHttpCommon):
     def test_finding_3_a_stranger_is_not_put_into_a_household(self):
         for user in (self.cashier, self.salesperson):
             self.assertRefused(
-                user, ACCESS, "through the household's Add Member", "res.partner", "write",
+                user, ACCESS, "through its Add or Remove Members button", "res.partner", "write",
                 [self.stranger.id], {"clinic_household_id": self.household.id},
             )  # fmt: skip
         self.assertRefused(
-            self.cashier, ACCESS, "through the household's Add Member", "res.partner", "create",
+            self.cashier, ACCESS, "through its Add or Remove Members button", "res.partner", "create",
             [{"name": "Ghost member", "is_patient": True, "clinic_household_id": self.household.id}],
         )  # fmt: skip
         # The front desk adds a member only with the holder's card; a wrong card is refused.
