@@ -388,6 +388,36 @@ class TestRpcBoundary(TestPointOfSaleHttpCommon):
             ((portal, b), ACCESS, "", "sale.order", "action_confirm", [[self.env["sale.order"].create(
                 {"partner_id": self.patient.id, "order_line": [(0, 0, {"product_id": self.service.id})]}).id]]),
         ]  # fmt: skip
+        tier = self.env["clinic.loyalty.tier"].create({"name": "Silver", "program_id": self.program.id, "threshold": 9})
+        period = self.household.period_ids[:1]
+        refusals += [
+            ((portal, sales), ACCESS, "", "res.partner", "action_clinic_enrol", [[self.stranger.id]]),
+            ((cashier, sales, portal), ACCESS, "", "clinic.loyalty.tier", "write", [tier.ids, {"earn_rate": 90}]),
+            ((cashier, sales, portal), ACCESS, "", "clinic.loyalty.membership.plan", "write",
+             [self.plan.ids, {"member_limit": 99}]),
+            ((cashier, sales, portal), ACCESS, "", "clinic.loyalty.membership.period", "write",
+             [period.ids, {"date_end": "2099-12-31"}]),
+            ((cashier, sales, portal), ACCESS, "", "clinic.loyalty.voucher.use", "unlink",
+             [self.household.voucher_use_ids.ids or [0]]),
+            ((sales, portal), ACCESS, "", "clinic.loyalty.household.member", "create",
+             [{"household_id": household, "partner_ids": [(6, 0, self.stranger.ids)]}]),
+            ((portal,), ACCESS, "", "pos.order", "sync_from_ui", [[self._ui_order(_session, self.patient, 1100.0)]]),
+        ]  # fmt: skip
+        # A confirmed order that paid with points: its reward line is the ledger's now.
+        paid = self.env["sale.order"].create(
+            {"partner_id": self.patient.id, "user_id": sales.id, "clinic_points_to_use": 100,
+             "order_line": [(0, 0, {"product_id": self.service.id})]}
+        )  # fmt: skip
+        paid._update_programs_and_rewards()
+        paid._apply_program_reward(self.program.reward_ids, self.card)
+        paid.action_confirm()
+        reward_line = paid.order_line.filtered("reward_id")
+        refusals += [
+            ((sales,), USER, "cancel the order, change it and confirm it again", "sale.order.line", "unlink",
+             [reward_line.ids]),
+            ((sales,), USER, "cancel the order, change it and confirm it again", "sale.order.line", "write",
+             [reward_line.ids, {"points_cost": 1}]),
+        ]  # fmt: skip
         if "referral_code" in self.env["res.partner"]._fields:
             refusals += [
                 ((cashier, sales, portal), ACCESS, "", "res.partner", "write",
