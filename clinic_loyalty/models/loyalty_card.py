@@ -27,7 +27,9 @@ def ean13_check_digit(digits12):
 
 
 class LoyaltyCard(models.Model):
-    _inherit = "loyalty.card"
+    _name = "loyalty.card"
+    # Managers get a to-do on the card when a paid POS order used more points than allowed.
+    _inherit = ["loyalty.card", "mail.activity.mixin"]
 
     qr_code = fields.Binary(
         string="QR Code",
@@ -310,13 +312,17 @@ class LoyaltyCard(models.Model):
         self.ensure_one()
         self.env.cr.execute("SELECT id FROM loyalty_card WHERE id = %s FOR UPDATE", [self.id])
 
-    def _clinic_check_member_limit(self, member, points):
-        """Refuse a household member spending beyond the plan's monthly limit per member."""
+    def _clinic_member_limit_left(self, member):
+        """(points ``member`` may still spend from this card this month, monthly limit), or (None, 0).
+
+        A household member spends the household's points up to the plan's monthly limit
+        per member; the holder, and plans without a limit, have none.
+        """
         self.ensure_one()
         household = member._clinic_household(self.company_id)
         limit = household.plan_id.member_spend_limit if household else 0.0
         if not limit or self.partner_id == member or not household._clinic_is_member_active():
-            return
+            return None, 0.0
         month_start = fields.Date.context_today(self).replace(day=1)
         self.env["clinic.loyalty.ledger"].flush_model()
         self.env.cr.execute(
@@ -327,8 +333,29 @@ class LoyaltyCard(models.Model):
             [self.id, member.id, month_start],
         )
         spent = self.env.cr.fetchone()[0]
-        if float_compare(spent + points, limit, precision_digits=2) > 0:
-            raise UserError(
+        return max(limit - spent, 0.0), limit
+
+    def _clinic_check_member_limit(self, member, points):
+        """Refuse a household member spending beyond the plan's monthly limit per member."""
+        left, _limit = self._clinic_member_limit_left(member)
+        if left is not None and float_compare(points, left, precision_digits=2) > 0:
+            raise UserError(self._clinic_spending_allowance(member, points, 0.0, None)[1][0])
+
+    def _clinic_spending_allowance(self, member, points, money, cap, order_name=None, program_name=None):
+        """(points that may be taken, [reasons why fewer than ``points``]) for a payment with points.
+
+        ``points`` pay for a discount of ``money``; ``cap`` is the most of the order payable
+        with points (None: no cap). The limits are the member's monthly limit, the cap and
+        the card's balance, each with a message that says what to do. One rule for every
+        kind of order: sales orders refuse with the first reason, the POS (whose patient has
+        already paid) takes what the rules allow and tells the manager.
+        """
+        self.ensure_one()
+        allowed, problems = points, []
+        left, limit = self._clinic_member_limit_left(member)
+        if left is not None and float_compare(points, left, precision_digits=2) > 0:
+            spent = limit - left
+            problems.append(
                 self.env._(
                     "%(member)s may spend %(limit)s of the household's points a month and has spent %(spent)s "
                     "this month: %(points)s more is refused.",
@@ -338,9 +365,38 @@ class LoyaltyCard(models.Model):
                     points=self._format_points(points),
                 )
             )
+            allowed = min(allowed, left)
+        if cap is not None and float_compare(money, cap, precision_digits=2) > 0:
+            program = self.program_id
+            percent = f"{program.clinic_max_redeem_percent:g}"
+            problems.append(
+                self.env._(
+                    "Order %(order)s pays %(paid)s with points, more than the %(percent)s%% of the order "
+                    "that %(program)s allows (%(cap)s). Remove the points reward and apply it again.",
+                    order=order_name,
+                    paid=format_amount(self.env, money, self.currency_id),
+                    percent=percent,
+                    program=program_name or program.name,
+                    cap=format_amount(self.env, cap, self.currency_id),
+                )
+            )
+            allowed = min(allowed, self.currency_id.round(points * cap / money) if money else 0.0)
+        if float_compare(points, self.points, precision_digits=2) > 0:
+            problems.append(
+                self.env._(
+                    "Order %(order)s uses %(points)s but card %(card)s has %(balance)s. Lower the points used "
+                    "to at most the balance.",
+                    order=order_name,
+                    points=self._format_points(points),
+                    card=self.code,
+                    balance=self._format_points(self.points),
+                )
+            )
+            allowed = min(allowed, self.points)
+        return max(allowed, 0.0), problems
 
     def _clinic_check_order_spending(self, order, points, money, gross, foreign_cards):
-        """Refuse an order (sales or POS) paying with this card's points beyond the rules.
+        """Refuse a sales order paying with this card's points beyond the rules.
 
         ``points`` and ``money`` are what the order takes from the card and the discount
         they pay for, ``gross`` what the order's services cost, ``foreign_cards`` other clinic
@@ -361,33 +417,34 @@ class LoyaltyCard(models.Model):
             )
         if float_is_zero(points, precision_digits=2):
             return
-        self._clinic_check_member_limit(order.partner_id, points)
-        program = self.program_id
-        cap = program._clinic_points_payment_cap(gross, order.currency_id)
-        if float_compare(money, cap, precision_digits=2) > 0:
-            share = f"{program.clinic_max_redeem_percent:g}"
-            raise UserError(
-                self.env._(
-                    "Order %(order)s pays %(paid)s with points, more than the %(percent)s%% of the order "
-                    "that %(program)s allows (%(cap)s). Remove the points reward and apply it again.",
-                    order=name,
-                    paid=format_amount(self.env, money, order.currency_id),
-                    percent=share,
-                    program=program.name,
-                    cap=format_amount(self.env, cap, order.currency_id),
-                )
-            )
-        if float_compare(points, self.points, precision_digits=2) > 0:
-            raise UserError(
-                self.env._(
-                    "Order %(order)s uses %(points)s but card %(card)s has %(balance)s. Lower the points used "
-                    "to at most the balance.",
-                    order=name,
-                    points=self._format_points(points),
-                    card=self.code,
-                    balance=self._format_points(self.points),
-                )
-            )
+        cap = self.program_id._clinic_points_payment_cap(gross, order.currency_id)
+        _allowed, problems = self._clinic_spending_allowance(order.partner_id, points, money, cap, order_name=name)
+        if problems:
+            raise UserError(problems[0])
+
+    def _clinic_record_spending_excess(self, order, points, allowed, problems):
+        """Tell the loyalty managers that a paid order used more points than the rules allowed.
+
+        The POS order is kept (the patient has paid); the card gave what it could, and a
+        to-do on the card says what to settle with the patient.
+        """
+        self.ensure_one()
+        managers = self.env.ref("clinic_loyalty.group_clinic_loyalty_manager").sudo().users.filtered(
+            lambda user: self.company_id in user.company_ids and not user.share and user.active
+        )
+        note = self.env._(
+            "Order %(order)s was paid with a discount worth %(points)s; the card gave %(allowed)s. %(reasons)s",
+            order=order._clinic_origin(),
+            points=self._format_points(points),
+            allowed=self._format_points(allowed),
+            reasons=" ".join(problems),
+        )
+        self.sudo().activity_schedule(
+            "mail.mail_activity_data_todo",
+            summary=self.env._("Points over the rules on order %(order)s", order=order._clinic_origin()),
+            note=note,
+            user_id=(managers - self.env.ref("base.user_root"))[:1].id or self.env.uid,
+        )
 
     def _clinic_check_can_adjust(self):
         if not self.env.su and not self.env.user.has_group("clinic_loyalty.group_clinic_loyalty_manager"):

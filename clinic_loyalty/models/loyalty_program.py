@@ -214,6 +214,26 @@ class LoyaltyProgram(models.Model):
         self.env["clinic.loyalty.ledger"].invalidate_model()
 
     @api.model
+    def _clinic_non_earning_product_ids(self):
+        """Products whose sale earns no points: membership fees, and gift cards and e-wallet
+        top-ups (prepaid credit earns when it is spent on services). One query."""
+        self.env["clinic.loyalty.membership.plan"].flush_model(["product_id"])
+        self.env["loyalty.rule"].flush_model(["product_ids", "program_id"])
+        self.env["loyalty.program"].flush_model(["program_type"])
+        self.env.cr.execute(
+            """
+            SELECT product_id FROM clinic_loyalty_membership_plan
+             UNION
+            SELECT rel.product_product_id
+              FROM loyalty_rule_product_product_rel rel
+              JOIN loyalty_rule rule ON rule.id = rel.loyalty_rule_id
+              JOIN loyalty_program program ON program.id = rule.program_id
+             WHERE program.program_type IN ('gift_card', 'ewallet')
+            """
+        )
+        return {row[0] for row in self.env.cr.fetchall()}
+
+    @api.model
     def _load_pos_data_fields(self, config_id):
         return super()._load_pos_data_fields(config_id) + ["clinic_bonus", "clinic_max_redeem_percent"]
 

@@ -20,6 +20,13 @@ class PosOrder(models.Model):
 
     # Synchronisation from the POS ------------------------------------------------------
 
+    def action_pos_order_paid(self):
+        # Every way an order becomes paid reaches the ledger: the POS sync, the back-office
+        # payment screen, "Return Products" paid from the back office, online payments.
+        result = super().action_pos_order_paid()
+        self._clinic_post_loyalty()
+        return result
+
     def _process_order(self, order, existing_order):
         # The browser's loyalty figures are not trusted: once the order is saved as paid,
         # the server posts what it spends and earns from the order itself. An order synced
@@ -101,13 +108,14 @@ class PosOrder(models.Model):
         return self.partner_id._clinic_card_in(program)
 
     def _clinic_product_lines(self):
-        """Service and product lines; a membership fee is not a treatment and earns nothing."""
-        fees = self.env["clinic.loyalty.membership.plan"].sudo().search([]).product_id
+        """Service and product lines that earn: a combo by its items (Odoo prices its parent
+        line 0); not a membership fee, a gift card or an e-wallet top-up."""
+        excluded = self.env["loyalty.program"]._clinic_non_earning_product_ids()
         return self.lines.filtered(
             lambda line: not line.reward_id
-            and not line.combo_parent_id
+            and not line.combo_line_ids
             and line.qty > 0
-            and line.product_id not in fees
+            and line.product_id.id not in excluded
         )
 
     def _clinic_origin(self):
@@ -140,44 +148,82 @@ class PosOrder(models.Model):
             card._clinic_post_document_earning(order, order._clinic_key("earn"), figures)
 
     def _clinic_spending(self, card):
-        """(points, money) the order's reward lines take from ``card``, recomputed on the server.
+        """(points, money) the order's clinic reward lines take from ``card``, recomputed on the server.
 
-        The points follow from the discount the patient received at the programme's value
-        of a point, whatever points the browser claimed.
+        Every reward line of the clinic programme pays with the patient's card (the
+        server's choice of card, whatever coupon the browser linked). A points discount
+        costs what the discount is worth at the programme's value of a point; another
+        reward costs at least its required points, whatever points the browser claimed.
         """
-        lines = self.lines.filtered(lambda line: line.reward_id and line.coupon_id == card)
+        lines = self._clinic_reward_lines(card)
         money = -sum(lines.mapped("price_subtotal_incl"))
         points = 0.0
         for line in lines:
             reward = line.reward_id
-            value = reward.discount if reward.reward_type == "discount" and reward.discount_mode == "per_point" else 0.0
-            points += -line.price_subtotal_incl / value if value else line.points_cost
+            if reward.reward_type == "discount" and reward.discount_mode == "per_point" and reward.discount:
+                points += -line.price_subtotal_incl / reward.discount
+            else:
+                points += max(line.points_cost, reward.required_points)
         return card.currency_id.round(points), money
 
+    def _clinic_reward_lines(self, card):
+        return self.lines.filtered(
+            lambda line: line.reward_id and (line.coupon_id == card or line.reward_id.program_id == card.program_id)
+        )
+
     def _clinic_post_spending(self, card):
+        """Take from ``card`` the points the order's rewards cost, as far as the rules allow.
+
+        The patient has paid and left: the order is never refused here. Points over the
+        balance, the programme's share or the member's monthly limit are not taken (a
+        balance never goes below zero) and the loyalty managers get a to-do on the card.
+        """
         self.ensure_one()
-        foreign = self.lines.filtered(
-            lambda line: line.reward_id and line.coupon_id.program_id.clinic_bonus and line.coupon_id != card
-        ).coupon_id
-        points, money = self._clinic_spending(card)
+        Ledger = self.env["clinic.loyalty.ledger"]
+        key = self._clinic_key("spend")
         card._clinic_lock()
+        if Ledger.sudo().search_count([("card_id", "=", card.id), ("source_key", "=", key)]):
+            return Ledger
+        points, money = self._clinic_spending(card)
+        if float_is_zero(points, precision_digits=2):
+            return Ledger
         card.invalidate_recordset(["points"])
         gross = sum(self._clinic_product_lines().mapped("price_subtotal_incl"))
-        card._clinic_check_order_spending(self, points, money, gross, foreign)
-        if float_is_zero(points, precision_digits=2):
-            return self.env["clinic.loyalty.ledger"]
-        reward_lines = self.lines.filtered(lambda line: line.reward_id and line.coupon_id == card)
+        cap = card.program_id._clinic_points_payment_cap(gross, self.currency_id)
+        allowed, problems = card._clinic_spending_allowance(
+            self.partner_id, points, money, cap, order_name=self._clinic_origin()
+        )
+        allowed = card.currency_id.round(allowed)
+        reward_lines = self._clinic_reward_lines(card).sudo()
+        # The lines say what the server took: from which card, how many points.
+        reward_lines.filtered(lambda line: line.coupon_id != card).coupon_id = card
         claimed = sum(reward_lines.mapped("points_cost"))
-        if float_compare(claimed, points, precision_digits=2):
-            # What the browser claimed is replaced by what the discount is worth.
-            reward_lines[:1].sudo().points_cost = points - claimed + reward_lines[:1].points_cost
+        if float_compare(claimed, allowed, precision_digits=2):
+            reward_lines[:1].points_cost = allowed - claimed + reward_lines[:1].points_cost
+        if problems and not self._clinic_excess_recorded(card):
+            card._clinic_record_spending_excess(self, points, allowed, problems)
+        if float_is_zero(allowed, precision_digits=2):
+            return Ledger
         return card._clinic_post(
             "spend",
-            -points,
+            -allowed,
             self.env._("Paid on order %(order)s", order=self._clinic_origin()),
-            source_key=self._clinic_key("spend"),
+            source_key=key,
             origin=self._clinic_origin(),
             document=self,
+        )
+
+    def _clinic_excess_recorded(self, card):
+        return bool(
+            self.env["mail.activity"]
+            .sudo()
+            .search_count(
+                [
+                    ("res_model", "=", "loyalty.card"),
+                    ("res_id", "=", card.id),
+                    ("summary", "=", self.env._("Points over the rules on order %(order)s", order=self._clinic_origin())),
+                ]
+            )
         )
 
     def _clinic_record_membership_benefits(self):
@@ -215,7 +261,11 @@ class PosOrder(models.Model):
         )
         for line in self.lines.filtered(lambda pol: pol.product_id in plans.product_id and pol.qty > 0):
             if not self.partner_id:
-                raise UserError(self.env._("A membership is sold to a patient: choose the patient before the payment."))
+                # The order is paid: keep it, and say on it why no membership started.
+                self.message_post(
+                    body=self.env._("A membership is sold to a patient: choose the patient before the payment.")
+                )
+                continue
             self.env["clinic.loyalty.household"]._clinic_sell_membership(
                 self.partner_id,
                 plans.filtered(lambda p, line=line: p.product_id == line.product_id),

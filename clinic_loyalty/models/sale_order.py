@@ -161,14 +161,15 @@ class SaleOrder(models.Model):
         return self.partner_id._clinic_card_in(program)
 
     def _clinic_product_lines(self):
-        """Service and product lines; a membership fee is not a treatment and earns nothing."""
-        fees = self.env["clinic.loyalty.membership.plan"].sudo().search([]).product_id
+        """Service and product lines that earn: a combo by its items (Odoo prices its parent
+        line 0); not a membership fee, a gift card or an e-wallet top-up."""
+        excluded = self.env["loyalty.program"]._clinic_non_earning_product_ids()
         return self.order_line.filtered(
             lambda line: line.product_id
             and not line.display_type
             and not line.reward_id
-            and not line.combo_item_id
-            and line.product_id not in fees
+            and line.product_id.type != "combo"
+            and line.product_id.id not in excluded
         )
 
     def _clinic_points_lines(self, card):
