@@ -264,10 +264,10 @@ class ResPartner(models.Model):
     def _clinic_household(self, company):
         """The patient's household, read as the system, if it belongs to ``company`` (empty if not).
 
-        A membership bought in one company gives nothing in another.
+        A membership bought in one company gives nothing in another. No partner (an
+        anonymous POS order) has no household.
         """
-        self.ensure_one()
-        household = self.sudo().clinic_household_id
+        household = self.sudo().clinic_household_id  # a singleton's, or none for no partner
         if household and company and household.company_id != company:
             return household.browse()
         return household

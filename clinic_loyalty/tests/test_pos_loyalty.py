@@ -105,6 +105,12 @@ class TestPosLoyalty(TestPoSCommon):
         history = self.env["loyalty.history"].search([("card_id", "=", self.card.id)])
         self.assertEqual((history.issued, history.used), (220, 0))
 
+    def test_an_order_without_a_customer_syncs(self):
+        data = self._order_data([(self.service, 1)])
+        data["partner_id"] = False
+        self.assertEqual(self._sync(data).state, "paid")
+        self.assertEqual(self.card.points, 0)
+
     def test_an_order_synced_twice_earns_once(self):
         data = self._order_data([(self.service, 1)])
         first = self._sync(data)
