@@ -28,6 +28,10 @@ class AccountMove(models.Model):
                 for sale_line in line.sale_line_ids.filtered(lambda sol: not sol.reward_id):
                     order = sale_line.order_id
                     refunded[order] = refunded.get(order, 0.0) + line.price_total
+                    # A membership sold by the order loses the period the credit note refunds.
+                    self.env["clinic.loyalty.household"]._clinic_revoke_period(
+                        order._clinic_membership_key(sale_line), refund.name
+                    )
             for order, amount in refunded.items():
                 gross = sum(order._clinic_product_lines().mapped("price_total"))
                 if gross <= 0 or amount <= 0:

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
@@ -102,11 +104,11 @@ class ClinicLoyaltyHousehold(models.Model):
             )
             household.balance = household.card_id.points
 
-    @api.depends("voucher_use_ids.saved", "period_ids.amount")
+    @api.depends("voucher_use_ids.saved", "period_ids.amount", "period_ids.cancelled")
     def _compute_savings(self):
         for household in self:
             household.savings = sum(household.voucher_use_ids.mapped("saved"))
-            household.membership_paid = sum(household.period_ids.mapped("amount"))
+            household.membership_paid = sum(household.period_ids.filtered(lambda p: not p.cancelled).mapped("amount"))
             paid = household.membership_paid
             household.payback_percent = 100.0 * household.savings / paid if paid else 0.0
 
@@ -340,11 +342,41 @@ class ClinicLoyaltyHousehold(models.Model):
         )
         return household
 
+    @api.model
+    def _clinic_revoke_period(self, source_key, origin):
+        """The sale that paid a period was cancelled or refunded: the membership loses that period.
+
+        The period stays in the history, marked cancelled; the membership ends that much
+        earlier (and is expired if that is in the past). Once per sale.
+        """
+        period = self.env["clinic.loyalty.membership.period"].sudo().search(
+            [("source_key", "=", source_key), ("cancelled", "=", False)], limit=1
+        )
+        if not period:
+            return period
+        household = period.household_id
+        length = period.date_end - period.date_start + timedelta(days=1)
+        period.write({"cancelled": True, "cancel_origin": origin})
+        date_end = household.date_end - length if household.date_end else False
+        vals = {"date_end": date_end}
+        if not date_end or date_end < fields.Date.context_today(self):
+            vals["state"] = "expired"
+        household.write(vals)
+        household.message_post(
+            body=self.env._(
+                "%(origin)s cancelled the membership period paid by %(sale)s: valid until %(date)s.",
+                origin=origin,
+                sale=period.origin,
+                date=date_end or "-",
+            )
+        )
+        return period
+
     def _clinic_period_start(self, day=None):
         """First day of the membership period that contains ``day``."""
         self.ensure_one()
         day = day or fields.Date.context_today(self)
-        periods = self.period_ids.filtered(lambda p: p.date_start <= day <= p.date_end)
+        periods = self.period_ids.filtered(lambda p: not p.cancelled and p.date_start <= day <= p.date_end)
         return periods[:1].date_start or self.date_start or day
 
     def _clinic_vouchers_left(self, day=None):

@@ -147,6 +147,11 @@ class ClinicLoyaltyMembershipPeriod(models.Model):
     amount = fields.Float(string="Price Paid")
     origin = fields.Char(string="Source Document")
     source_key = fields.Char(required=True, help="The sale that paid the period; a sale pays one period.")
+    cancelled = fields.Boolean(
+        readonly=True,
+        help="The sale was cancelled or refunded: the period no longer counts and the membership was shortened.",
+    )
+    cancel_origin = fields.Char(string="Cancelled by", readonly=True)
 
     _sql_constraints = [
         ("source_key_unique", "UNIQUE(source_key)", "A sale pays for one membership period."),

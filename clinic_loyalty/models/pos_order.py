@@ -279,6 +279,11 @@ class PosOrder(models.Model):
         share of its service and product lines refunded."""
         self.ensure_one()
         refund_lines = self.lines.filtered(lambda line: line.refunded_orderline_id and not line.reward_id)
+        for line in refund_lines:
+            # A membership sold by the refunded order loses the period it paid.
+            self.env["clinic.loyalty.household"]._clinic_revoke_period(
+                f"pos.order.line:{line.refunded_orderline_id.id}:membership", self._clinic_origin()
+            )
         for original in refund_lines.refunded_orderline_id.order_id:
             card = original._clinic_card()
             if not card:

@@ -146,6 +146,11 @@ class SaleOrder(models.Model):
             # The vouchers the order used are available again.
             keys = [f"sale.order.line:{order.clinic_loyalty_round}:{line.id}" for line in order.order_line]
             self.env["clinic.loyalty.voucher.use"].sudo().search([("source_key", "in", keys)]).unlink()
+            # A membership the order sold loses the period it paid.
+            for line in order.order_line:
+                self.env["clinic.loyalty.household"]._clinic_revoke_period(
+                    order._clinic_membership_key(line), order.env._("Order %(order)s cancelled", order=order.name)
+                )
             server_write(order).clinic_loyalty_round += 1
         return result
 
@@ -320,6 +325,11 @@ class SaleOrder(models.Model):
             day,
         )
 
+    def _clinic_membership_key(self, line):
+        """The membership period a sales order line pays, once per confirmation."""
+        self.ensure_one()
+        return f"sale.order.line:{line.id}:{self.clinic_loyalty_round}:membership"
+
     def _clinic_record_membership(self):
         """On confirmation: record the benefits members used, and start or renew memberships sold."""
         Plan = self.env["clinic.loyalty.membership.plan"].sudo()
@@ -343,6 +353,6 @@ class SaleOrder(models.Model):
                     order.partner_id,
                     plan,
                     line.price_total,
-                    f"sale.order.line:{line.id}:{order.clinic_loyalty_round}:membership",
+                    order._clinic_membership_key(line),
                     order.name,
                 )

@@ -202,3 +202,34 @@ class TestFamilyMembership(ClinicBonusCommon):
         sms = self.env["sms.sms"].search([("partner_id", "=", self.holder.id)])
         self.assertEqual(len(sms), 1)
         self.assertIn("vouchers not used: Filling voucher x1", sms.body)
+
+    def test_a_cancelled_and_reconfirmed_sale_pays_one_period(self):
+        with freeze_time("2026-03-10"):
+            order = self._order([(self.membership_product, 1)], partner=self.holder)
+            self._confirm(order)
+            household = self.holder.clinic_household_id
+            self.assertEqual(household.date_end, date(2027, 3, 9))
+            # Cancelled: the membership loses the period it paid, and has none left.
+            order._action_cancel()
+            self.assertEqual(household.state, "expired")
+            self.assertTrue(household.period_ids.cancelled)
+            self.assertEqual(household.membership_paid, 0)
+            # Confirmed again: one payment, one period (not 24 months).
+            order.action_draft()
+            self._confirm(order)
+            self.assertEqual((household.state, household.date_end), ("active", date(2027, 3, 9)))
+            self.assertEqual(len(household.period_ids.filtered(lambda p: not p.cancelled)), 1)
+            self.assertEqual(household.membership_paid, 199)
+
+    def test_a_renewal_refunded_by_credit_note_shortens_the_membership(self):
+        with freeze_time("2026-03-10"):
+            self._buy_membership()
+            renewal = self._confirm(self._order([(self.membership_product, 1)], partner=self.holder))
+            household = self.holder.clinic_household_id
+            self.assertEqual(household.date_end, date(2028, 3, 9))
+            invoice = renewal._create_invoices()
+            invoice.action_post()
+            credit_note = invoice._reverse_moves()
+            credit_note.action_post()
+            self.assertEqual((household.state, household.date_end), ("active", date(2027, 3, 9)))
+            self.assertEqual(household.membership_paid, 199)

@@ -244,6 +244,24 @@ class TestPosLoyalty(TestPoSCommon):
         self.assertEqual(order.lines.filtered("combo_line_ids").combo_line_ids.product_id, self.massage)
         self.assertEqual(order.sudo().clinic_ledger_ids.points, 110, "the combo earns on its items' prices")
 
+    def test_refunding_a_membership_sold_at_the_pos_ends_its_period(self):
+        fee = self.create_product("Family Card", self.categ_basic, 199.0, tax_ids=[])
+        self.env["clinic.loyalty.membership.plan"].sudo().create(
+            {"name": "POS Family", "product_id": fee.id, "company_id": self.company.id}
+        )
+        sale = self._sync(self._order_data([(fee, 1)]))
+        household = self.patient.sudo().clinic_household_id
+        self.assertEqual((household.state, household.membership_paid), ("active", 199))
+        self.assertEqual(self.card.points, 0, "a membership fee earns nothing")
+        fee_line = sale.lines.filtered(lambda line: line.product_id == fee)
+        self._sync(
+            self.create_ui_order_data(
+                [{"product": fee, "quantity": -1, "refunded_orderline_id": fee_line.id}], customer=self.patient
+            )
+        )
+        household.invalidate_recordset()
+        self.assertEqual((household.state, household.membership_paid), ("expired", 0))
+
     def test_a_refund_reverses_in_proportion(self):
         self.card._clinic_post("earn", 300, "Opening")
         order = self._sync(self._order_data([(self.massage, 2), self._reward_line(200)]))
