@@ -3,6 +3,8 @@ from odoo import models
 
 class AccountMove(models.Model):
     _inherit = "account.move"
+    # Reversal lines of the ledger point to the credit note that caused them.
+    _clinic_refund_ledger_field = "refund_move_id"
 
     def _post(self, soft=True):
         posted = super()._post(soft=soft)
@@ -40,4 +42,5 @@ class AccountMove(models.Model):
                     min(amount / gross, 1.0),
                     f"account.move:{refund.id}",
                     self.env._("Refund %(refund)s of order %(order)s", refund=refund.name, order=order.name),
+                    refund=refund,
                 )

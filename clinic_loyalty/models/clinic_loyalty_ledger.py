@@ -70,6 +70,29 @@ class ClinicLoyaltyLedger(models.Model):
         readonly=True,
         ondelete="restrict",
     )
+    refund_pos_order_id = fields.Many2one(
+        comodel_name="pos.order",
+        string="Refund",
+        index="btree_not_null",
+        readonly=True,
+        ondelete="restrict",
+        help="The POS refund that reversed part of the order.",
+    )
+    refund_move_id = fields.Many2one(
+        comodel_name="account.move",
+        string="Credit Note",
+        index="btree_not_null",
+        readonly=True,
+        ondelete="restrict",
+    )
+    reversed_line_id = fields.Many2one(
+        comodel_name="clinic.loyalty.ledger",
+        string="Reverses",
+        index="btree_not_null",
+        readonly=True,
+        ondelete="restrict",
+        help="The spending or earning line this reversal gives back or takes back (in part).",
+    )
     amount = fields.Float(
         string="Qualifying Amount",
         readonly=True,
@@ -104,14 +127,22 @@ class ClinicLoyaltyLedger(models.Model):
         )
 
     @api.model
-    def _clinic_document_vals(self, document):
-        """Link of a ledger line to the sales or POS order it comes from."""
-        if not document:
-            return {}
-        field = {"sale.order": "sale_order_id", "pos.order": "pos_order_id"}.get(document._name)
-        vals = {field: document.id} if field else {}
-        if document.partner_id:
-            vals["patient_id"] = document.partner_id.id
+    def _clinic_document_vals(self, document, refund=None, reversed_line=None):
+        """Links of a ledger line: the document it comes from, the refund that reverses it, the
+        line it reverses. Relations, so reports and receipts never search by source key."""
+        vals = {}
+        if document:
+            field = getattr(document, "_clinic_ledger_field", None)
+            if field:
+                vals[field] = document.id
+            if document.partner_id:
+                vals["patient_id"] = document.partner_id.id
+        if refund:
+            field = getattr(refund, "_clinic_refund_ledger_field", None)
+            if field:
+                vals[field] = refund.id
+        if reversed_line:
+            vals["reversed_line_id"] = reversed_line.id
         return vals
 
     @api.depends("points", "balance_after", "card_id.point_name")

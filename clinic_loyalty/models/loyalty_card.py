@@ -254,6 +254,8 @@ class LoyaltyCard(models.Model):
         lots=None,
         amount=0.0,
         document=None,
+        refund=None,
+        reversed_line=None,
     ):
         """Post one ledger line on this card and update its balance; return (line, created).
 
@@ -298,7 +300,7 @@ class LoyaltyCard(models.Model):
                 "amount": amount,
                 "balance_after": balance + points,
                 "patient_id": self.partner_id.id,
-                **self.env["clinic.loyalty.ledger"]._clinic_document_vals(document),
+                **self.env["clinic.loyalty.ledger"]._clinic_document_vals(document, refund, reversed_line),
             }
         )
         if points < 0:
@@ -395,33 +397,6 @@ class LoyaltyCard(models.Model):
             allowed = min(allowed, self.points)
         return max(allowed, 0.0), problems
 
-    def _clinic_check_order_spending(self, order, points, money, gross, foreign_cards):
-        """Refuse a sales order paying with this card's points beyond the rules.
-
-        ``points`` and ``money`` are what the order takes from the card and the discount
-        they pay for, ``gross`` what the order's services cost, ``foreign_cards`` other clinic
-        cards its reward lines use. Each refusal says what to do.
-        """
-        self.ensure_one()
-        name = order._clinic_origin()
-        if foreign_cards:
-            raise UserError(
-                self.env._(
-                    "Order %(order)s pays with the points of card %(other)s, but %(patient)s earns into and "
-                    "pays from card %(card)s. Remove the points reward and apply it again.",
-                    order=name,
-                    other=foreign_cards[:1].code,
-                    patient=order.partner_id.display_name,
-                    card=self.code,
-                )
-            )
-        if float_is_zero(points, precision_digits=2):
-            return
-        cap = self.program_id._clinic_points_payment_cap(gross, order.currency_id)
-        _allowed, problems = self._clinic_spending_allowance(order.partner_id, points, money, cap, order_name=name)
-        if problems:
-            raise UserError(problems[0])
-
     def _clinic_record_spending_excess(self, order, points, allowed, problems):
         """Tell the loyalty managers that a paid order used more points than the rules allowed.
 
@@ -486,98 +461,6 @@ class LoyaltyCard(models.Model):
                 source_key=f"transfer:{lot.id}",
                 expiry_date=lot.expiry_date,
             )
-
-    def _clinic_reverse_document(self, document, prefix, ratio, event, reason):
-        """Give back ``ratio`` of what ``document`` spent and take back ``ratio`` of what it earned.
-
-        The document's lines are those whose source key starts with ``prefix``: its spending
-        (``prefix + "spend"``), its earning (``prefix + "earn"``) and the reversals already
-        posted (``unspend:`` / ``unearn:``). Used by cancellation (ratio 1), credit notes and
-        POS refunds (the refunded share). Never more than what is left to reverse, so
-        partial refunds add up to at most the order. If the patient already spent the points
-        the order earned, the card is emptied and the shortfall is written in the reason: a
-        balance never goes below zero.
-        """
-        self.ensure_one()
-        card = self.sudo()
-        lines = (
-            self.env["clinic.loyalty.ledger"]
-            .sudo()
-            .search([("card_id", "=", card.id), ("source_key", "=like", prefix + "%")])
-        )
-
-        def total(suffix, field="points"):
-            return sum(line[field] for line in lines if line.source_key.startswith(prefix + suffix))
-
-        origin = document._clinic_origin()
-        spent = -total("spend")
-        restored = total("unspend:")
-        to_restore = min(spent * ratio, spent - restored)
-        if float_compare(to_restore, 0, precision_digits=2) > 0:
-            spend_line = lines.filtered(lambda line: line.source_key == prefix + "spend")
-            card._clinic_post(
-                "reversal",
-                card.currency_id.round(to_restore),
-                reason,
-                source_key=f"{prefix}unspend:{event}",
-                origin=origin,
-                document=document,
-                expiry_date=spend_line._clinic_restored_expiry(),
-            )
-
-        earn_line = lines.filtered(lambda line: line.source_key == prefix + "earn")
-        earned, paid = earn_line.points, earn_line.amount
-        taken, refunded = -total("unearn:"), -total("unearn:", "amount")
-        to_take = min(earned * ratio, earned - taken)
-        to_refund = min(paid * ratio, paid - refunded)
-        if float_compare(to_take, 0, precision_digits=2) <= 0 and float_compare(to_refund, 0, precision_digits=2) <= 0:
-            return
-        card.invalidate_recordset(["points"])
-        take = card.currency_id.round(min(to_take, card.points))
-        if float_compare(take, to_take, precision_digits=2) < 0:
-            reason = self.env._(
-                "%(reason)s (%(missing)s already spent, not taken back)",
-                reason=reason,
-                missing=card._format_points(card.currency_id.round(to_take - take)),
-            )
-        card._clinic_post(
-            "reversal",
-            -take,
-            reason,
-            source_key=f"{prefix}unearn:{event}",
-            origin=origin,
-            lots=earn_line,
-            amount=-card.currency_id.round(to_refund),
-            document=document,
-        )
-        card._clinic_refresh_spend_and_tier(origin=origin)
-
-    def _clinic_post_document_earning(self, document, key, figures):
-        """Post what ``document`` earns (``figures`` from the programme); move the tier; tell the patient."""
-        self.ensure_one()
-        if float_is_zero(figures["points"], precision_digits=2) and float_is_zero(figures["paid"], precision_digits=2):
-            return self.env["clinic.loyalty.ledger"]
-        card = self.sudo()
-        rate = f"{figures['rate']:g}"
-        line, created = card._clinic_post_once(
-            "earn",
-            figures["points"],
-            self.env._(
-                "Order %(order)s: %(rate)s%% of %(amount)s",
-                order=document._clinic_origin(),
-                rate=rate,
-                amount=format_amount(self.env, figures["paid"], document.currency_id),
-            ),
-            source_key=key,
-            origin=document._clinic_origin(),
-            amount=figures["paid"],
-            document=document,
-        )
-        if created:
-            card._clinic_refresh_spend_and_tier(origin=document._clinic_origin())
-            if line.points > 0:
-                line._clinic_notify()
-        return line
 
     # Point of Sale ---------------------------------------------------------------------
 

@@ -8,7 +8,10 @@ PAID_STATES = ("paid", "done", "invoiced")
 
 
 class PosOrder(models.Model):
-    _inherit = "pos.order"
+    _name = "pos.order"
+    _inherit = ["pos.order", "clinic.loyalty.document"]
+    _clinic_ledger_field = "pos_order_id"
+    _clinic_refund_ledger_field = "refund_pos_order_id"
 
     clinic_ledger_ids = fields.One2many(
         comodel_name="clinic.loyalty.ledger",
@@ -137,15 +140,26 @@ class PosOrder(models.Model):
             if not card:
                 continue
             order._clinic_post_spending(card)
-            program = card.program_id
-            lines = [(line.product_id.categ_id.id, line.price_subtotal_incl) for line in order._clinic_product_lines()]
-            discounts = -sum(
-                line.price_subtotal_incl
-                for line in order.lines
-                if line.reward_id and line.reward_id.program_id.program_type not in PREPAID_PROGRAM_TYPES
-            )
-            figures = program._clinic_compute_earning(card, lines, discounts, fields.Date.to_date(order.date_order))
-            card._clinic_post_document_earning(order, order._clinic_key("earn"), figures)
+            order._clinic_post_earning(card)
+
+    # The order engine's description of a POS order (see clinic.loyalty.document) --------
+
+    def _clinic_day(self):
+        self.ensure_one()
+        return fields.Date.to_date(self.date_order)
+
+    def _clinic_earning_lines(self):
+        return [(line.product_id.categ_id.id, line.price_subtotal_incl) for line in self._clinic_product_lines()]
+
+    def _clinic_discounts(self):
+        return -sum(
+            line.price_subtotal_incl
+            for line in self.lines
+            if line.reward_id and line.reward_id.program_id.program_type not in PREPAID_PROGRAM_TYPES
+        )
+
+    def _clinic_cap_base(self):
+        return sum(self._clinic_product_lines().mapped("price_subtotal_incl"))
 
     def _clinic_spending(self, card):
         """(points, money) the order's clinic reward lines take from ``card``, recomputed on the server.
@@ -156,15 +170,10 @@ class PosOrder(models.Model):
         reward costs at least its required points, whatever points the browser claimed.
         """
         lines = self._clinic_reward_lines(card)
-        money = -sum(lines.mapped("price_subtotal_incl"))
-        points = 0.0
-        for line in lines:
-            reward = line.reward_id
-            if reward.reward_type == "discount" and reward.discount_mode == "per_point" and reward.discount:
-                points += -line.price_subtotal_incl / reward.discount
-            else:
-                points += max(line.points_cost, reward.required_points)
-        return card.currency_id.round(points), money
+        points = sum(
+            self._clinic_reward_cost(line.reward_id, -line.price_subtotal_incl, line.points_cost) for line in lines
+        )
+        return card.currency_id.round(points), -sum(lines.mapped("price_subtotal_incl"))
 
     def _clinic_reward_lines(self, card):
         return self.lines.filtered(
@@ -184,16 +193,9 @@ class PosOrder(models.Model):
         card._clinic_lock()
         if Ledger.sudo().search_count([("card_id", "=", card.id), ("source_key", "=", key)]):
             return Ledger
-        points, money = self._clinic_spending(card)
+        points, _money, allowed, problems = self._clinic_spending_allowance(card)
         if float_is_zero(points, precision_digits=2):
             return Ledger
-        card.invalidate_recordset(["points"])
-        gross = sum(self._clinic_product_lines().mapped("price_subtotal_incl"))
-        cap = card.program_id._clinic_points_payment_cap(gross, self.currency_id)
-        allowed, problems = card._clinic_spending_allowance(
-            self.partner_id, points, money, cap, order_name=self._clinic_origin()
-        )
-        allowed = card.currency_id.round(allowed)
         reward_lines = self._clinic_reward_lines(card).sudo()
         # The lines say what the server took: from which card, how many points.
         reward_lines.filtered(lambda line: line.coupon_id != card).coupon_id = card
@@ -202,16 +204,7 @@ class PosOrder(models.Model):
             reward_lines[:1].points_cost = allowed - claimed + reward_lines[:1].points_cost
         if problems and not self._clinic_excess_recorded(card):
             card._clinic_record_spending_excess(self, points, allowed, problems)
-        if float_is_zero(allowed, precision_digits=2):
-            return Ledger
-        return card._clinic_post(
-            "spend",
-            -allowed,
-            self.env._("Paid on order %(order)s", order=self._clinic_origin()),
-            source_key=key,
-            origin=self._clinic_origin(),
-            document=self,
-        )
+        return self._clinic_post_spending_points(card, allowed)
 
     def _clinic_excess_recorded(self, card):
         return bool(
@@ -285,20 +278,17 @@ class PosOrder(models.Model):
                 f"pos.order.line:{line.refunded_orderline_id.id}:membership", self._clinic_origin()
             )
         for original in refund_lines.refunded_orderline_id.order_id:
-            card = original._clinic_card()
-            if not card:
-                continue
+            # Reversed on the card each line was posted on, even if the patient changed
+            # household since.
             refunded = -sum(
                 refund_lines.filtered(lambda line, o=original: line.refunded_orderline_id.order_id == o).mapped(
                     "price_subtotal_incl"
                 )
             )
-            gross = sum(original._clinic_product_lines().mapped("price_subtotal_incl"))
+            gross = original._clinic_cap_base()
             if gross <= 0 or refunded <= 0:
                 continue
-            card._clinic_reverse_document(
-                original,
-                f"pos.order:{original.id}:",
+            original._clinic_reverse(
                 min(refunded / gross, 1.0),
                 f"pos.order:{self.id}",
                 self.env._(
@@ -306,6 +296,7 @@ class PosOrder(models.Model):
                     refund=self._clinic_origin(),
                     order=original._clinic_origin(),
                 ),
+                refund=self,
             )
 
     @api.model
@@ -316,12 +307,8 @@ class PosOrder(models.Model):
             return {}
         order.check_access("read")
         lines = order.sudo().clinic_ledger_ids
-        # A refund's reversals belong to the order it refunds; their key names the refund.
-        reversals = (
-            self.env["clinic.loyalty.ledger"]
-            .sudo()
-            .search([("kind", "=", "reversal"), ("source_key", "=like", f"%:pos.order:{order.id}")])
-        )
+        # A refund's reversals belong to the order it refunds and link the refund.
+        reversals = self.env["clinic.loyalty.ledger"].sudo().search([("refund_pos_order_id", "=", order.id)])
         card = (lines | reversals).card_id[:1] or order.sudo()._clinic_card()
         if not card:
             return {}

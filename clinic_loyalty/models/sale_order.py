@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import float_is_zero, float_round
 
 from ..tools.guard import is_server_write, server_write
@@ -12,7 +12,9 @@ CLIENT_FIELDS = frozenset({"clinic_points_to_use"})
 
 
 class SaleOrder(models.Model):
-    _inherit = "sale.order"
+    _name = "sale.order"
+    _inherit = ["sale.order", "clinic.loyalty.document"]
+    _clinic_ledger_field = "sale_order_id"
 
     clinic_ledger_ids = fields.One2many(
         comodel_name="clinic.loyalty.ledger",
@@ -182,26 +184,36 @@ class SaleOrder(models.Model):
 
     def _clinic_points_payment_cap(self, program):
         """Most of this order (untaxed, as reward lines are priced) that may be paid with points."""
-        gross = sum(self._clinic_product_lines().mapped("price_subtotal"))
-        return program._clinic_points_payment_cap(gross, self.currency_id)
+        return program._clinic_points_payment_cap(self._clinic_cap_base(), self.currency_id)
 
-    def _clinic_compute_earning(self, card, program=None):
-        """Points this order earns on ``card``: see ``loyalty.program._clinic_compute_earning``."""
+    # The order engine's description of a sales order (see clinic.loyalty.document) -------
+
+    def _clinic_day(self):
         self.ensure_one()
-        program = program or card.program_id
-        lines = [(line.product_id.categ_id.id, line.price_total) for line in self._clinic_product_lines()]
-        discounts = -sum(
+        return fields.Date.to_date(self.date_order) if self.date_order else fields.Date.context_today(self)
+
+    def _clinic_earning_lines(self):
+        return [(line.product_id.categ_id.id, line.price_total) for line in self._clinic_product_lines()]
+
+    def _clinic_discounts(self):
+        return -sum(
             line.price_total
             for line in self.order_line
             if line.reward_id and line.reward_id.program_id.program_type not in PREPAID_PROGRAM_TYPES
         )
-        day = fields.Date.to_date(self.date_order) if self.date_order else fields.Date.context_today(self)
-        return program._clinic_compute_earning(card, lines, discounts, day)
+
+    def _clinic_cap_base(self):
+        # Reward lines are priced untaxed: so is the share payable with points.
+        return sum(self._clinic_product_lines().mapped("price_subtotal"))
 
     def _clinic_spending(self, card):
-        """(points spent, amount paid with points untaxed) by this order's reward lines on ``card``."""
+        """(points, untaxed amount paid with points) of this order's reward lines on ``card``."""
         lines = self._clinic_points_lines(card)
-        return float_round(sum(lines.mapped("points_cost")), precision_digits=2), -sum(lines.mapped("price_subtotal"))
+        points = sum(
+            self._clinic_reward_cost(line.reward_id, -line.price_unit * line.product_uom_qty, line.points_cost)
+            for line in lines
+        )
+        return float_round(points, precision_digits=2), -sum(lines.mapped("price_subtotal"))
 
     def _clinic_check_spending(self, card=None):
         """Refuse, before anything is written, an order that spends points it may not."""
@@ -214,9 +226,20 @@ class SaleOrder(models.Model):
                 and line.coupon_id.program_id.clinic_bonus
                 and line.coupon_id != order_card
             ).coupon_id
-            points, money = order._clinic_spending(order_card)
-            gross = sum(order._clinic_product_lines().mapped("price_subtotal"))
-            order_card._clinic_check_order_spending(order, points, money, gross, foreign)
+            if foreign:
+                raise UserError(
+                    self.env._(
+                        "Order %(order)s pays with the points of card %(other)s, but %(patient)s earns into and "
+                        "pays from card %(card)s. Remove the points reward and apply it again.",
+                        order=order.name,
+                        other=foreign[:1].code,
+                        patient=order.partner_id.display_name,
+                        card=order_card.code,
+                    )
+                )
+            _points, _money, _allowed, problems = order._clinic_spending_allowance(order_card)
+            if problems:
+                raise UserError(problems[0])
 
     def _clinic_origin(self):
         self.ensure_one()
@@ -232,40 +255,12 @@ class SaleOrder(models.Model):
             card = order._clinic_card()
             if not card:
                 continue
+            # Locked first: two orders spending one (household) balance wait for each other.
+            card._clinic_lock()
             order._clinic_check_spending(card)
-            order._clinic_post_spending(card)
+            order._clinic_post_spending_points(card, order._clinic_spending(card)[0])
             if card.program_id.clinic_earn_trigger == "confirm":
                 order._clinic_post_earning(card)
-
-    def _clinic_post_spending(self, card):
-        self.ensure_one()
-        points, paid_with_points = self._clinic_spending(card)
-        if float_is_zero(points, precision_digits=2):
-            return self.env["clinic.loyalty.ledger"]
-        card._clinic_lock()
-        card._clinic_check_member_limit(self.partner_id, points)
-        return card.sudo()._clinic_post(
-            "spend",
-            -points,
-            self.env._("Paid on order %(order)s", order=self.name),
-            source_key=self._clinic_key("spend"),
-            origin=self.name,
-            document=self,
-        )
-
-    def _clinic_post_earning(self, card):
-        self.ensure_one()
-        return card._clinic_post_document_earning(self, self._clinic_key("earn"), self._clinic_compute_earning(card))
-
-    def _clinic_reverse(self, ratio, event, reason):
-        """Reverse ``ratio`` of this order's points (cancellation, credit note)."""
-        self.ensure_one()
-        prefix = f"sale.order:{self.id}:{self.clinic_loyalty_round}:"
-        # The card the order posted on, even if the patient has changed household since.
-        posted = self.sudo().clinic_ledger_ids.filtered(lambda line: (line.source_key or "").startswith(prefix))
-        card = posted.card_id[:1] or self._clinic_card()
-        if card:
-            card._clinic_reverse_document(self, prefix, ratio, event, reason)
 
     def _clinic_earn_when_paid(self):
         """Earn the points of orders whose programme waits for payment, once all invoices are paid."""
