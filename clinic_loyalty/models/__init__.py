@@ -5,6 +5,9 @@ from . import loyalty_program
 from . import clinic_loyalty_document
 from . import clinic_loyalty_tier
 from . import loyalty_card
+from . import loyalty_card_ledger
+from . import loyalty_card_tier
+from . import loyalty_card_pos
 from . import clinic_loyalty_ledger
 from . import clinic_loyalty_reminder
 from . import clinic_loyalty_membership_plan

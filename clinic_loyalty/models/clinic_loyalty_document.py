@@ -178,9 +178,10 @@ class ClinicLoyaltyDocument(models.AbstractModel):
                 continue
             to_take = min(line.points * ratio, line.points + sum(undone.mapped("points")))
             to_refund = min(line.amount * ratio, line.amount + sum(undone.mapped("amount")))
-            if float_compare(to_take, 0, precision_digits=2) <= 0 and float_compare(
-                to_refund, 0, precision_digits=2
-            ) <= 0:
+            if (
+                float_compare(to_take, 0, precision_digits=2) <= 0
+                and float_compare(to_refund, 0, precision_digits=2) <= 0
+            ):
                 continue
             card.invalidate_recordset(["points"])
             take = card.currency_id.round(min(to_take, card.points))

@@ -197,7 +197,7 @@ class ClinicLoyaltyHousehold(models.Model):
 
     def _clinic_patients(self, partner_ids):
         """The patients named by ``partner_ids``, readable by the user and enrolled."""
-        if not isinstance(partner_ids, (list, tuple)) or not all(isinstance(pid, int) for pid in partner_ids):
+        if not isinstance(partner_ids, list | tuple) or not all(isinstance(pid, int) for pid in partner_ids):
             raise UserError(self.env._("Choose the patients by their records."))
         partners = self.env["res.partner"].browse(partner_ids).exists()
         partners.check_access("read")
@@ -349,8 +349,10 @@ class ClinicLoyaltyHousehold(models.Model):
         The period stays in the history, marked cancelled; the membership ends that much
         earlier (and is expired if that is in the past). Once per sale.
         """
-        period = self.env["clinic.loyalty.membership.period"].sudo().search(
-            [("source_key", "=", source_key), ("cancelled", "=", False)], limit=1
+        period = (
+            self.env["clinic.loyalty.membership.period"]
+            .sudo()
+            .search([("source_key", "=", source_key), ("cancelled", "=", False)], limit=1)
         )
         if not period:
             return period
@@ -404,9 +406,11 @@ class ClinicLoyaltyHousehold(models.Model):
         today = fields.Date.context_today(self)
         households = self.sudo().search([("state", "=", "active"), ("plan_id", "!=", False), ("date_end", ">=", today)])
         due = households.filtered(
-            lambda h: h.plan_id.renewal_reminder_days
-            and (h.date_end - today).days <= h.plan_id.renewal_reminder_days
-            and h.renewal_reminded_until != h.date_end
+            lambda h: (
+                h.plan_id.renewal_reminder_days
+                and (h.date_end - today).days <= h.plan_id.renewal_reminder_days
+                and h.renewal_reminded_until != h.date_end
+            )
         )
         for household in due:
             household.renewal_reminded_until = household.date_end

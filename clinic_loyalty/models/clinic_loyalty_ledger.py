@@ -96,7 +96,7 @@ class ClinicLoyaltyLedger(models.Model):
     amount = fields.Float(
         string="Qualifying Amount",
         readonly=True,
-        help="Amount the patient paid (negative when refunded) that counts towards tiers and the " "discount scale.",
+        help="Amount the patient paid (negative when refunded) that counts towards tiers and the discount scale.",
     )
     currency_id = fields.Many2one(related="card_id.currency_id")
     balance_after = fields.Float(readonly=True, help="Balance of the card once this line was posted.")

@@ -56,7 +56,7 @@ class LoyaltyProgram(models.Model):
     )
     clinic_tier_window_months = fields.Integer(
         string="Qualifying Period (months)",
-        help="Spend that qualifies for a tier is counted over this many last months; 0 counts the " "whole history.",
+        help="Spend that qualifies for a tier is counted over this many last months; 0 counts the whole history.",
     )
     clinic_tier_upgrade = fields.Selection(
         selection=[("this_order", "From the order that crosses the threshold"), ("next_order", "From the next order")],

@@ -115,10 +115,9 @@ class PosOrder(models.Model):
         line 0); not a membership fee, a gift card or an e-wallet top-up."""
         excluded = self.env["loyalty.program"]._clinic_non_earning_product_ids()
         return self.lines.filtered(
-            lambda line: not line.reward_id
-            and not line.combo_line_ids
-            and line.qty > 0
-            and line.product_id.id not in excluded
+            lambda line: (
+                not line.reward_id and not line.combo_line_ids and line.qty > 0 and line.product_id.id not in excluded
+            )
         )
 
     def _clinic_origin(self):
@@ -207,6 +206,7 @@ class PosOrder(models.Model):
         return self._clinic_post_spending_points(card, allowed)
 
     def _clinic_excess_recorded(self, card):
+        summary = self.env._("Points over the rules on order %(order)s", order=self._clinic_origin())
         return bool(
             self.env["mail.activity"]
             .sudo()
@@ -214,7 +214,7 @@ class PosOrder(models.Model):
                 [
                     ("res_model", "=", "loyalty.card"),
                     ("res_id", "=", card.id),
-                    ("summary", "=", self.env._("Points over the rules on order %(order)s", order=self._clinic_origin())),
+                    ("summary", "=", summary),
                 ]
             )
         )

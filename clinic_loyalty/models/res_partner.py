@@ -88,9 +88,13 @@ class ResPartner(models.Model):
         Read as the system, limited to the card number: every internal user can find a
         patient by card without the right to read loyalty cards.
         """
-        cards = self.env["loyalty.card"].sudo().search_fetch(
-            expression.AND([card_domain, [("company_id", "in", [*self.env.companies.ids, False])]]),
-            ["partner_id"],
+        cards = (
+            self.env["loyalty.card"]
+            .sudo()
+            .search_fetch(
+                expression.AND([card_domain, [("company_id", "in", [*self.env.companies.ids, False])]]),
+                ["partner_id"],
+            )
         )
         return cards.partner_id.ids
 

@@ -1,6 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import float_is_zero, float_round
+from odoo.tools import float_round
 
 from ..tools.guard import is_server_write, server_write
 
@@ -172,11 +172,13 @@ class SaleOrder(models.Model):
         line 0); not a membership fee, a gift card or an e-wallet top-up."""
         excluded = self.env["loyalty.program"]._clinic_non_earning_product_ids()
         return self.order_line.filtered(
-            lambda line: line.product_id
-            and not line.display_type
-            and not line.reward_id
-            and line.product_id.type != "combo"
-            and line.product_id.id not in excluded
+            lambda line: (
+                line.product_id
+                and not line.display_type
+                and not line.reward_id
+                and line.product_id.type != "combo"
+                and line.product_id.id not in excluded
+            )
         )
 
     def _clinic_points_lines(self, card):
@@ -222,9 +224,9 @@ class SaleOrder(models.Model):
             if not order_card:
                 continue
             foreign = order.order_line.filtered(
-                lambda line, order_card=order_card: line.reward_id
-                and line.coupon_id.program_id.clinic_bonus
-                and line.coupon_id != order_card
+                lambda line, order_card=order_card: (
+                    line.reward_id and line.coupon_id.program_id.clinic_bonus and line.coupon_id != order_card
+                )
             ).coupon_id
             if foreign:
                 raise UserError(

@@ -38,7 +38,7 @@ class TestOrderEngine(ClinicBonusCommon):
 
     def _post(self, document):
         card = document._clinic_card()
-        points, _money, allowed, problems = document._clinic_spending_allowance(card)
+        _points, _money, allowed, problems = document._clinic_spending_allowance(card)
         document._clinic_post_spending_points(card, allowed)
         document._clinic_post_earning(card)
         self.card.invalidate_recordset()

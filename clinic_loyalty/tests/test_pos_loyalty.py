@@ -1,4 +1,3 @@
-from odoo.exceptions import UserError
 from odoo.tests import new_test_user, tagged
 
 from odoo.addons.point_of_sale.tests.common import TestPoSCommon
@@ -229,8 +228,15 @@ class TestPosLoyalty(TestPoSCommon):
                 "list_price": 0,
                 "available_in_pos": True,
                 "combo_ids": [
-                    (0, 0, {"name": "Check-up", "company_id": self.company.id,
-                            "combo_item_ids": [(0, 0, {"product_id": self.massage.id})]})  # fmt: skip
+                    (
+                        0,
+                        0,
+                        {
+                            "name": "Check-up",
+                            "company_id": self.company.id,
+                            "combo_item_ids": [(0, 0, {"product_id": self.massage.id})],
+                        },
+                    )
                 ],
             }
         )

@@ -69,8 +69,17 @@ class TestPosLoyaltyTours(TestPointOfSaleHttpCommon):
                 "taxes_id": [(5, 0, 0)],
             }
         )
-        cls.patient = cls.env["res.partner"].sudo().create(
-            {"name": "Clinic Tour Patient", "phone": "+7 912 555 11 22", "is_patient": True, "company_id": company.id}
+        cls.patient = (
+            cls.env["res.partner"]
+            .sudo()
+            .create(
+                {
+                    "name": "Clinic Tour Patient",
+                    "phone": "+7 912 555 11 22",
+                    "is_patient": True,
+                    "company_id": company.id,
+                }
+            )
         )
         cls.card = cls.patient.clinic_card_ids.sudo()
         body = "044000000001"
@@ -135,8 +144,12 @@ class TestPosLoyaltyTours(TestPointOfSaleHttpCommon):
             ._clinic_sell_membership(self.patient, plan, 199, "test:family", "Test")
         )
         household.name = "Clinic Tour Family"
-        member = self.env["res.partner"].sudo().create(
-            {"name": "Clinic Tour Member", "is_patient": True, "company_id": self.main_pos_config.company_id.id}
+        member = (
+            self.env["res.partner"]
+            .sudo()
+            .create(
+                {"name": "Clinic Tour Member", "is_patient": True, "company_id": self.main_pos_config.company_id.id}
+            )
         )
         household.action_clinic_add_members(member.ids)
         body = "044000000002"

@@ -42,7 +42,11 @@ class TestRpcBoundary(TestPointOfSaleHttpCommon):
                 "clinic_max_redeem_percent": 50,
                 "rule_ids": [(0, 0, {"reward_point_mode": "money", "reward_point_amount": 1})],
                 "reward_ids": [
-                    (0, 0, {"reward_type": "discount", "discount_mode": "per_point", "discount": 1, "required_points": 1})
+                    (
+                        0,
+                        0,
+                        {"reward_type": "discount", "discount_mode": "per_point", "discount": 1, "required_points": 1},
+                    )
                 ],
             }
         )
@@ -239,7 +243,9 @@ class TestRpcBoundary(TestPointOfSaleHttpCommon):
             self.manager, ACCESS, "issued by enrolling the patient", "loyalty.card", "create",
             [{"program_id": self.program.id, "partner_id": self.stranger.id, "points": 5000}],
         )  # fmt: skip
-        self.assertRefused(self.manager, ACCESS, "issued by enrolling the patient", "loyalty.card", "copy", [self.card.id])
+        self.assertRefused(
+            self.manager, ACCESS, "issued by enrolling the patient", "loyalty.card", "copy", [self.card.id]
+        )
         order = self.env["sale.order"].create({"partner_id": self.patient.id, "user_id": self.cashier.id})
         self.assertRefused(
             self.salesperson, ACCESS, "The clinic programme keeps", "sale.order", "write",
@@ -311,7 +317,12 @@ class TestRpcBoundary(TestPointOfSaleHttpCommon):
         self.assertAllowed(self.cashier, "res.partner", "read", [self.patient.id], ["clinic_birth_date"])
         # Another company's user sees none of this clinic's membership records.
         self.env["clinic.loyalty.voucher.use"].create(
-            {"household_id": self.household.id, "partner_id": self.patient.id, "source_key": "rpc:use", "voucher_amount": 5}
+            {
+                "household_id": self.household.id,
+                "partner_id": self.patient.id,
+                "source_key": "rpc:use",
+                "voucher_amount": 5,
+            }
         )
         company_a = {
             "clinic.loyalty.voucher.use": [("household_id.company_id", "=", self.company.id)],

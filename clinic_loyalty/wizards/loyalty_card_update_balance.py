@@ -16,7 +16,9 @@ class LoyaltyCardUpdateBalance(models.TransientModel):
             return super().action_update_card_point()
         card._clinic_check_can_adjust()
         if float_compare(self.new_balance, self.old_balance, precision_digits=2) == 0 or self.new_balance < 0:
-            raise ValidationError(self.env._("The new balance must be zero or more and differ from the current balance."))
+            raise ValidationError(
+                self.env._("The new balance must be zero or more and differ from the current balance.")
+            )
         difference = self.new_balance - self.old_balance
         card.action_clinic_adjust(difference, self.description)
         self.env["loyalty.history"].sudo().create(

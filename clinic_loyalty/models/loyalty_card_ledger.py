@@ -1,0 +1,432 @@
+"""A clinic card's points ledger: posting, spending limits, adjustments, expiry and bonuses."""
+
+from dateutil.relativedelta import relativedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL, float_compare, float_is_zero, format_amount
+
+
+class LoyaltyCard(models.Model):
+    _inherit = "loyalty.card"
+
+    def _clinic_post(self, kind, points, reason, source_key=None, **kwargs):
+        """Post one ledger line on this card and update its balance; return the line.
+
+        See ``_clinic_post_once``; this returns the line whether it is new or was posted before.
+        """
+        return self._clinic_post_once(kind, points, reason, source_key=source_key, **kwargs)[0]
+
+    def _clinic_post_once(
+        self,
+        kind,
+        points,
+        reason,
+        source_key=None,
+        origin=None,
+        expiry_date=None,
+        lots=None,
+        amount=0.0,
+        document=None,
+        refund=None,
+        reversed_line=None,
+    ):
+        """Post one ledger line on this card and update its balance; return (line, created).
+
+        Idempotent per ``source_key``: posting the same event twice returns the first line
+        and ``created`` False. The card row is locked for the whole operation, so concurrent
+        postings on one card (two terminals, two workers) run one after the other and the
+        balance never goes below zero. Points taken from the card consume ``lots`` first,
+        then the lots that expire first. ``amount`` is the money paid (negative: refunded)
+        that counts towards tiers and the discount scale.
+        """
+        self.ensure_one()
+        Ledger = self.env["clinic.loyalty.ledger"].sudo()
+        self.env.cr.execute("SELECT points FROM loyalty_card WHERE id = %s FOR UPDATE", [self.id])
+        balance = self.env.cr.fetchone()[0] or 0.0
+        if source_key:
+            existing = Ledger.search([("card_id", "=", self.id), ("source_key", "=", source_key)], limit=1)
+            if existing:
+                return existing, False
+        if float_compare(balance + points, 0, precision_digits=2) < 0:
+            raise UserError(
+                self.env._(
+                    "Card %(card)s has %(balance)s; %(points)s cannot be taken from it. Use at most the balance.",
+                    card=self.code,
+                    balance=self._format_points(balance),
+                    points=self._format_points(-points),
+                )
+            )
+        if points > 0 and expiry_date is None:
+            months = self.program_id.clinic_points_validity_months
+            expiry_date = fields.Date.context_today(self) + relativedelta(months=months) if months else False
+        line = Ledger.create(
+            {
+                "card_id": self.id,
+                "kind": kind,
+                "points": points,
+                "reason": reason,
+                "origin": origin,
+                "source_key": source_key,
+                "expiry_date": expiry_date if points > 0 else False,
+                "remaining_points": points if points > 0 else 0.0,
+                "user_id": self.env.uid,
+                "amount": amount,
+                "balance_after": balance + points,
+                "patient_id": self.partner_id.id,
+                **self.env["clinic.loyalty.ledger"]._clinic_document_vals(document, refund, reversed_line),
+            }
+        )
+        if points < 0:
+            line._clinic_consume_lots(-points, lots=lots)
+        self.env.cr.execute("UPDATE loyalty_card SET points = %s WHERE id = %s", [balance + points, self.id])
+        self.invalidate_recordset(["points"])
+        return line, True
+
+    def _clinic_lock(self):
+        """Lock this card's row until the end of the transaction (concurrent spenders wait)."""
+        self.ensure_one()
+        self.env.cr.execute("SELECT id FROM loyalty_card WHERE id = %s FOR UPDATE", [self.id])
+
+    def _clinic_member_limit_left(self, member):
+        """(points ``member`` may still spend from this card this month, monthly limit), or (None, 0).
+
+        A household member spends the household's points up to the plan's monthly limit
+        per member; the holder, and plans without a limit, have none.
+        """
+        self.ensure_one()
+        household = member._clinic_household(self.company_id)
+        limit = household.plan_id.member_spend_limit if household else 0.0
+        if not limit or self.partner_id == member or not household._clinic_is_member_active():
+            return None, 0.0
+        month_start = fields.Date.context_today(self).replace(day=1)
+        self.env["clinic.loyalty.ledger"].flush_model()
+        self.env.cr.execute(
+            """
+            SELECT COALESCE(-SUM(points), 0) FROM clinic_loyalty_ledger
+             WHERE card_id = %s AND patient_id = %s AND kind = 'spend' AND date >= %s
+            """,
+            [self.id, member.id, month_start],
+        )
+        spent = self.env.cr.fetchone()[0]
+        return max(limit - spent, 0.0), limit
+
+    def _clinic_check_member_limit(self, member, points):
+        """Refuse a household member spending beyond the plan's monthly limit per member."""
+        left, _limit = self._clinic_member_limit_left(member)
+        if left is not None and float_compare(points, left, precision_digits=2) > 0:
+            raise UserError(self._clinic_spending_allowance(member, points, 0.0, None)[1][0])
+
+    def _clinic_spending_allowance(self, member, points, money, cap, order_name=None, program_name=None):
+        """(points that may be taken, [reasons why fewer than ``points``]) for a payment with points.
+
+        ``points`` pay for a discount of ``money``; ``cap`` is the most of the order payable
+        with points (None: no cap). The limits are the member's monthly limit, the cap and
+        the card's balance, each with a message that says what to do. One rule for every
+        kind of order: sales orders refuse with the first reason, the POS (whose patient has
+        already paid) takes what the rules allow and tells the manager.
+        """
+        self.ensure_one()
+        allowed, problems = points, []
+        left, limit = self._clinic_member_limit_left(member)
+        if left is not None and float_compare(points, left, precision_digits=2) > 0:
+            spent = limit - left
+            problems.append(
+                self.env._(
+                    "%(member)s may spend %(limit)s of the household's points a month and has spent %(spent)s "
+                    "this month: %(points)s more is refused.",
+                    member=member.display_name,
+                    limit=self._format_points(limit),
+                    spent=self._format_points(spent),
+                    points=self._format_points(points),
+                )
+            )
+            allowed = min(allowed, left)
+        if cap is not None and float_compare(money, cap, precision_digits=2) > 0:
+            program = self.program_id
+            percent = f"{program.clinic_max_redeem_percent:g}"
+            problems.append(
+                self.env._(
+                    "Order %(order)s pays %(paid)s with points, more than the %(percent)s%% of the order "
+                    "that %(program)s allows (%(cap)s). Remove the points reward and apply it again.",
+                    order=order_name,
+                    paid=format_amount(self.env, money, self.currency_id),
+                    percent=percent,
+                    program=program_name or program.name,
+                    cap=format_amount(self.env, cap, self.currency_id),
+                )
+            )
+            allowed = min(allowed, self.currency_id.round(points * cap / money) if money else 0.0)
+        if float_compare(points, self.points, precision_digits=2) > 0:
+            problems.append(
+                self.env._(
+                    "Order %(order)s uses %(points)s but card %(card)s has %(balance)s. Lower the points used "
+                    "to at most the balance.",
+                    order=order_name,
+                    points=self._format_points(points),
+                    card=self.code,
+                    balance=self._format_points(self.points),
+                )
+            )
+            allowed = min(allowed, self.points)
+        return max(allowed, 0.0), problems
+
+    def _clinic_record_spending_excess(self, order, points, allowed, problems):
+        """Tell the loyalty managers that a paid order used more points than the rules allowed.
+
+        The POS order is kept (the patient has paid); the card gave what it could, and a
+        to-do on the card says what to settle with the patient.
+        """
+        self.ensure_one()
+        managers = (
+            self.env.ref("clinic_loyalty.group_clinic_loyalty_manager")
+            .sudo()
+            .users.filtered(lambda user: self.company_id in user.company_ids and not user.share and user.active)
+        )
+        note = self.env._(
+            "Order %(order)s was paid with a discount worth %(points)s; the card gave %(allowed)s. %(reasons)s",
+            order=order._clinic_origin(),
+            points=self._format_points(points),
+            allowed=self._format_points(allowed),
+            reasons=" ".join(problems),
+        )
+        self.sudo().activity_schedule(
+            "mail.mail_activity_data_todo",
+            summary=self.env._("Points over the rules on order %(order)s", order=order._clinic_origin()),
+            note=note,
+            user_id=(managers - self.env.ref("base.user_root"))[:1].id or self.env.uid,
+        )
+
+    def _clinic_check_can_adjust(self):
+        if not self.env.su and not self.env.user.has_group("clinic_loyalty.group_clinic_loyalty_manager"):
+            raise AccessError(self.env._("Only a loyalty manager can adjust a card's balance, with a reason."))
+
+    def action_clinic_adjust(self, points, reason):
+        """A manager's correction of the balance, kept as an adjustment line."""
+        self.ensure_one()
+        self._clinic_check_can_adjust()
+        self.check_access("write")
+        if not self._clinic_cards():
+            raise UserError(
+                self.env._(
+                    "Card %(card)s is not in a clinic programme: use Odoo's Update Balance on it.", card=self.code
+                )
+            )
+        if not isinstance(reason, str) or not reason.strip():
+            raise UserError(self.env._("Say why the balance of card %(card)s is adjusted.", card=self.code))
+        if not isinstance(points, int | float) or float_is_zero(points, precision_digits=2):
+            raise UserError(self.env._("An adjustment must add or remove points."))
+        return self._clinic_post("adjust", points, reason.strip())
+
+    def _clinic_transfer_lots(self, target):
+        """Move this card's open lots to ``target`` (partner merge), each with its expiry date."""
+        self.ensure_one()
+        for lot in self.clinic_lot_ids.sorted("id"):
+            points = lot.remaining_points
+            self._clinic_post(
+                "adjust",
+                -points,
+                self.env._("Moved to card %(card)s", card=target.code),
+                source_key=f"transfer:{lot.id}",
+                lots=lot,
+            )
+            target._clinic_post(
+                "adjust",
+                points,
+                self.env._("Moved from card %(card)s", card=self.code),
+                source_key=f"transfer:{lot.id}",
+                expiry_date=lot.expiry_date,
+            )
+
+    # Expiry ----------------------------------------------------------------------------
+
+    @api.model
+    def _cron_clinic_expire_lots(self, batch_size=10000):
+        """Burn what is left of the lots whose expiry date has passed, one batch per call.
+
+        Set-based, because a clinic with a million ledger lines expires thousands of lots a
+        night: a few statements write every expiry line, its lot use and the new balances.
+        Each lot expires through its own ledger line (source ``expire:<lot id>``, UNIQUE per
+        card), so an interrupted or repeated run never burns a lot twice. Progress is
+        reported to the scheduler, which calls again while lots remain.
+        """
+        self.env.flush_all()
+        cr = self.env.cr
+        today = fields.Date.context_today(self)
+        # Cards first, in id order, as every other posting does: concurrent postings on a
+        # card wait for us instead of deadlocking.
+        cr.execute(
+            """
+            SELECT card_id, array_agg(id ORDER BY id)
+              FROM (SELECT id, card_id FROM clinic_loyalty_ledger
+                     WHERE remaining_points > 0 AND expiry_date < %s
+                  -- the order of the partial index on open lots (expiry_date, card_id): a range scan
+                  ORDER BY expiry_date, card_id, id LIMIT %s) lots
+          GROUP BY card_id
+            """,
+            [today, batch_size],
+        )
+        rows = cr.fetchall()
+        if not rows:
+            self.env["ir.cron"]._notify_progress(done=0, remaining=0)
+            return 0
+        card_ids = [row[0] for row in rows]
+        lot_ids = [lot_id for row in rows for lot_id in row[1]]
+        cr.execute("SELECT id FROM loyalty_card WHERE id = ANY(%s) ORDER BY id FOR UPDATE", [card_ids])
+        reason = self.env._("Points earned on %(date)s expired")
+        cr.execute(
+            SQL(
+                """
+                WITH lots AS (
+                    SELECT lot.id, lot.card_id, lot.partner_id, lot.program_id, lot.company_id, lot.origin,
+                           lot.remaining_points, lot.date,
+                           card.points - SUM(lot.remaining_points) OVER (PARTITION BY lot.card_id ORDER BY lot.id)
+                               AS balance_after
+                      FROM clinic_loyalty_ledger lot
+                      JOIN loyalty_card card ON card.id = lot.card_id
+                     WHERE lot.id = ANY(%(lots)s) AND lot.remaining_points > 0
+                ), lines AS (
+                    INSERT INTO clinic_loyalty_ledger (
+                        card_id, partner_id, program_id, company_id, kind, points, date, user_id, reason,
+                        origin, source_key, remaining_points, amount, balance_after,
+                        create_uid, create_date, write_uid, write_date)
+                    SELECT lots.card_id, lots.partner_id, lots.program_id, lots.company_id, 'expire',
+                           -lots.remaining_points, %(now)s, %(uid)s,
+                           replace(%(reason)s, %(placeholder)s, to_char(lots.date, 'YYYY-MM-DD')),
+                           lots.origin, 'expire:' || lots.id, 0, 0, lots.balance_after,
+                           %(uid)s, %(now)s, %(uid)s, %(now)s
+                      FROM lots
+                        ON CONFLICT (card_id, source_key) WHERE source_key IS NOT NULL DO NOTHING
+                 RETURNING id, source_key, card_id, points
+                ), uses AS (
+                    INSERT INTO clinic_loyalty_lot_use (line_id, lot_id, points, create_uid, create_date,
+                                                        write_uid, write_date)
+                    SELECT lines.id, substr(lines.source_key, 8)::int, -lines.points,
+                           %(uid)s, %(now)s, %(uid)s, %(now)s
+                      FROM lines
+                ), burnt AS (
+                    UPDATE clinic_loyalty_ledger lot
+                       SET remaining_points = 0, write_uid = %(uid)s, write_date = %(now)s
+                      FROM lines
+                     WHERE lot.id = substr(lines.source_key, 8)::int
+                ), per_card AS (
+                    SELECT card_id, SUM(points) AS points, COUNT(*) AS lots FROM lines GROUP BY card_id
+                )
+                UPDATE loyalty_card card
+                   SET points = card.points + per_card.points
+                  FROM per_card
+                 WHERE card.id = per_card.card_id
+             RETURNING per_card.lots
+                """,
+                lots=lot_ids,
+                now=fields.Datetime.now(),
+                uid=self.env.uid,
+                reason=reason,
+                placeholder="%(date)s",
+            )
+        )
+        done = sum(row[0] for row in cr.fetchall())
+        self.env.invalidate_all()
+        remaining = 0
+        if len(lot_ids) >= batch_size:
+            cr.execute(
+                "SELECT COUNT(*) FROM clinic_loyalty_ledger WHERE remaining_points > 0 AND expiry_date < %s",
+                [today],
+            )
+            remaining = cr.fetchone()[0]
+        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+        return done
+
+    @api.model
+    def _cron_clinic_send_expiry_reminders(self, batch_size=1000):
+        """Tell patients, once, that points expire in N days (N set on the programme).
+
+        The points of a card expiring on one date form one reminder; its UNIQUE key (card,
+        expiry date, N) makes a repeated run send nothing new. One batch per call.
+        """
+        self.env.flush_all()
+        cr = self.env.cr
+        today = fields.Date.context_today(self)
+        cr.execute(
+            """
+            SELECT lot.card_id, lot.expiry_date, program.clinic_expiry_reminder_days, SUM(lot.remaining_points)
+              FROM clinic_loyalty_ledger lot
+              JOIN loyalty_program program ON program.id = lot.program_id
+             WHERE lot.remaining_points > 0
+               AND program.clinic_expiry_reminder_days > 0
+               AND lot.expiry_date >= %(today)s
+               AND lot.expiry_date <= %(today)s + program.clinic_expiry_reminder_days
+               AND NOT EXISTS (SELECT 1 FROM clinic_loyalty_reminder r
+                                WHERE r.card_id = lot.card_id AND r.expiry_date = lot.expiry_date
+                                  AND r.days = program.clinic_expiry_reminder_days)
+          GROUP BY lot.card_id, lot.expiry_date, program.clinic_expiry_reminder_days
+          ORDER BY lot.expiry_date, lot.card_id
+             LIMIT %(limit)s
+            """,
+            {"today": today, "limit": batch_size},
+        )
+        rows = cr.fetchall()
+        reminders = (
+            self.env["clinic.loyalty.reminder"]
+            .sudo()
+            .create(
+                [
+                    {
+                        "card_id": card_id,
+                        "expiry_date": expiry,
+                        "days": days,
+                        "days_left": (expiry - today).days,
+                        "points": points,
+                    }
+                    for card_id, expiry, days, points in rows
+                ]
+            )
+        )
+        reminders._clinic_notify()
+        remaining = 1 if len(rows) >= batch_size else 0
+        self.env["ir.cron"]._notify_progress(done=len(rows), remaining=remaining)
+        return reminders
+
+    # Bonuses ---------------------------------------------------------------------------
+
+    def _clinic_give_welcome_bonus(self):
+        for card in self:
+            program = card.program_id
+            if program.clinic_bonus and program.clinic_welcome_points > 0 and card.partner_id:
+                card._clinic_post(
+                    "earn",
+                    program.clinic_welcome_points,
+                    self.env._("Welcome bonus"),
+                    source_key="welcome",
+                )
+
+    @api.model
+    def _cron_clinic_birthday_bonus(self):
+        """Give the birthday bonus to patients born on this day; once a year per card."""
+        today = fields.Date.context_today(self)
+        self.env.flush_all()
+        self.env.cr.execute(
+            """
+            SELECT card.id
+              FROM loyalty_card card
+              JOIN loyalty_program program ON program.id = card.program_id
+              JOIN res_partner partner ON partner.id = card.partner_id
+             WHERE program.clinic_bonus AND program.clinic_birthday_points > 0 AND program.active
+               AND card.active AND partner.active AND partner.clinic_birth_date IS NOT NULL
+               AND EXTRACT(MONTH FROM partner.clinic_birth_date) = %(month)s
+               AND EXTRACT(DAY FROM partner.clinic_birth_date) = %(day)s
+               AND NOT EXISTS (SELECT 1 FROM clinic_loyalty_ledger l
+                                WHERE l.card_id = card.id AND l.source_key = %(key)s)
+            """,
+            {"month": today.month, "day": today.day, "key": f"birthday:{today.year}"},
+        )
+        cards = self.sudo().browse([row[0] for row in self.env.cr.fetchall()])
+        for card in cards:
+            card._clinic_post(
+                "earn",
+                card.program_id.clinic_birthday_points,
+                self.env._("Birthday bonus %(year)s", year=today.year),
+                source_key=f"birthday:{today.year}",
+            )
+        self.env["ir.cron"]._notify_progress(done=len(cards), remaining=0)
+        return cards

@@ -1,0 +1,87 @@
+"""What the Point of Sale reads of clinic cards: loaded cards and the patient's panel."""
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError
+
+
+class LoyaltyCard(models.Model):
+    _inherit = "loyalty.card"
+
+    # Point of Sale ---------------------------------------------------------------------
+
+    @api.model
+    def _load_pos_data_domain(self, data):
+        # Stock 18.0 loads every card of the shop's programmes into each POS. Patients'
+        # cards (and e-wallets) are fetched when the patient is selected instead, so the POS
+        # opens as fast with 100,000 patients as with 10.
+        return super()._load_pos_data_domain(data) + [("program_id.program_type", "not in", ("loyalty", "ewallet"))]
+
+    @api.model
+    def clinic_pos_card_info(self, partner_id):
+        """What the cashier's loyalty panel shows for a patient, read on demand."""
+        user = self.env.user
+        if not (
+            user.has_group("clinic_loyalty.group_clinic_loyalty_user") or user.has_group("point_of_sale.group_pos_user")
+        ):
+            raise AccessError(self.env._("Only the clinic's front desk and cashiers read patients' cards."))
+        if not isinstance(partner_id, int):
+            return {}
+        partner = self.env["res.partner"].browse(partner_id).exists()
+        program = self.env.company.clinic_loyalty_program_id
+        if not partner or not program.clinic_bonus:
+            return {}
+        partner.check_access("read")
+        card = partner.sudo()._clinic_card_in(program)
+        if not card:
+            return {}
+        return card._clinic_pos_info(partner.sudo())
+
+    def _clinic_pos_info(self, patient):
+        self.ensure_one()
+        program = self.program_id
+        categories = program.clinic_discount_categ_ids
+        if categories:
+            categories = self.env["product.category"].search([("id", "child_of", categories.ids)])
+        household = patient._clinic_household(program.company_id)
+        member = household if household and household._clinic_is_member_active() else household.browse()
+        plan = member.plan_id
+        member_categories = plan.discount_categ_ids
+        if member_categories:
+            member_categories = self.env["product.category"].search([("id", "child_of", member_categories.ids)])
+        return {
+            "card_id": self.id,
+            "program_id": program.id,
+            "code": self.code,
+            "points": self.points,
+            "point_name": self.point_name,
+            "tier": self._clinic_current_tier().name or "",
+            "next_tier": self.clinic_next_tier_id.name or "",
+            "amount_to_next_tier": self.clinic_amount_to_next_tier,
+            "tier_progress": self.clinic_tier_progress,
+            "discount_percent": self.clinic_discount_percent,
+            "discount_categ_ids": categories.ids,
+            "expiring_points": self.clinic_expiring_points,
+            "expiring_date": fields.Date.to_string(self.clinic_next_expiry_date)
+            if self.clinic_next_expiry_date
+            else "",
+            "max_redeem_percent": program.clinic_max_redeem_percent,
+            "household": household.name or "",
+            "household_members": len(household.member_ids),
+            "household_state": household.state or "",
+            "household_valid_until": fields.Date.to_string(household.date_end) if household.date_end else "",
+            "member_discount_percent": plan.member_discount_percent if plan else 0.0,
+            "member_discount_categ_ids": member_categories.ids,
+            "benefit_order": plan.benefit_order or "",
+            "vouchers": [
+                {
+                    "id": voucher.id,
+                    "name": voucher.name,
+                    "amount": voucher.amount,
+                    "left": left,
+                    "categ_ids": self.env["product.category"].search([("id", "child_of", voucher.categ_ids.ids)]).ids
+                    if voucher.categ_ids
+                    else [],
+                }
+                for voucher, left in (member._clinic_vouchers_left().items() if member else [])
+            ],
+        }
