@@ -271,7 +271,10 @@ class PosOrder(models.Model):
         """A POS refund reverses the loyalty of the order it refunds, in proportion to the
         share of its service and product lines refunded."""
         self.ensure_one()
-        refund_lines = self.lines.filtered(lambda line: line.refunded_orderline_id and not line.reward_id)
+        # The share of the points discount returned with the items is not an item refunded.
+        refund_lines = self.lines.filtered(
+            lambda line: line.refunded_orderline_id and not line.reward_id and not line.refunded_orderline_id.reward_id
+        )
         for line in refund_lines:
             # A membership sold by the refunded order loses the period it paid.
             self.env["clinic.loyalty.household"]._clinic_revoke_period(
@@ -298,6 +301,37 @@ class PosOrder(models.Model):
                 ),
                 refund=self,
             )
+
+    @api.model
+    def clinic_refund_reward_shares(self, order_id, refunded):
+        """The part of an order's clinic points discount that goes with the items being refunded.
+
+        ``refunded`` maps the order's line ids to the quantities refunded. The refund screen
+        adds these shares of the points lines to the refund, so the money returned plus the
+        points given back are what the refunded items cost: [{"line_id", "qty"}].
+        """
+        if not isinstance(order_id, int) or not isinstance(refunded, dict):
+            return []
+        order = self.browse(order_id).exists()
+        if not order:
+            return []
+        order.check_access("read")
+        order = order.sudo()
+        gross = order._clinic_cap_base()
+        if gross <= 0:
+            return []
+        value = 0.0
+        for line in order._clinic_product_lines():
+            qty = refunded.get(str(line.id)) or 0.0
+            if isinstance(qty, int | float) and qty > 0:
+                value += line.price_subtotal_incl * min(qty, line.qty) / line.qty
+        ratio = min(value / gross, 1.0)
+        shares = []
+        for line in order.lines.filtered(lambda line: line.reward_id.program_id.clinic_bonus and line.qty > 0):
+            qty = min(line.qty * ratio, line.qty - line.refunded_qty)
+            if float_compare(qty, 0, precision_digits=4) > 0:
+                shares.append({"line_id": line.id, "qty": round(qty, 4)})
+        return shares
 
     @api.model
     def clinic_loyalty_receipt(self, order_id):

@@ -268,24 +268,59 @@ class TestPosLoyalty(TestPoSCommon):
         household.invalidate_recordset()
         self.assertEqual((household.state, household.membership_paid), ("expired", 0))
 
-    def test_a_refund_reverses_in_proportion(self):
+    def test_a_refund_gives_back_what_the_item_cost_in_money_and_points(self):
+        """Two 1100 massages paid with 2000 money and 200 points: one massage returned is 1000 and 100 points."""
         self.card._clinic_post("earn", 300, "Opening")
         order = self._sync(self._order_data([(self.massage, 2), self._reward_line(200)]))
         # 2200 - 200 paid with points: 200 spent, 200 earned.
         self.assertEqual(self.card.points, 300)
         massage_line = order.lines.filtered(lambda line: line.product_id == self.massage)
+        points_line = order.lines.filtered("reward_id")
+        # The refund screen asks the server for the points line's share of one massage.
+        shares = self.env["pos.order"].with_user(self.cashier).clinic_refund_reward_shares(
+            order.id, {str(massage_line.id): 1}
+        )
+        self.assertEqual(shares, [{"line_id": points_line.id, "qty": 0.5}])
         refund_data = self.create_ui_order_data(
             [{"product": self.massage, "quantity": -1, "refunded_orderline_id": massage_line.id}],
             customer=self.patient,
         )
+        refund_data["lines"].append(
+            (0, 0, {"product_id": points_line.product_id.id, "qty": -0.5, "price_unit": -200, "price_subtotal": 100,
+                    "price_subtotal_incl": 100, "tax_ids": [(6, 0, [])], "refunded_orderline_id": points_line.id})
+        )  # fmt: skip
+        refund_data.update({"amount_total": -1000, "amount_paid": -1000})
+        refund_data["payment_ids"][0][2]["amount"] = -1000
         refund = self._sync(refund_data).sudo()
+        self.assertEqual(refund.amount_total, -1000, "1000 money back")
         order = order.sudo()
         reversals = order.clinic_ledger_ids.filtered(lambda line: line.kind == "reversal").sorted("id")
-        self.assertEqual(reversals.mapped("points"), [100, -100], "half refunded: 100 given back, 100 taken back")
+        self.assertEqual(reversals.mapped("points"), [100, -100], "100 points given back, 100 earned taken back")
+        self.assertEqual(reversals.refund_pos_order_id, refund)
         self.assertIn(refund.pos_reference, reversals[0].reason)
         self.assertEqual(self.card.points, 300)
         self.assertEqual(self.card.clinic_total_spend, 1000)
         self.assertFalse(refund.clinic_ledger_ids, "the refund itself earns nothing")
+        # The other massage's share is all that is left to refund.
+        self.assertEqual(
+            self.env["pos.order"].clinic_refund_reward_shares(order.id, {str(massage_line.id): 2}),
+            [{"line_id": points_line.id, "qty": 0.5}],
+        )
+
+    def test_a_refund_after_the_earned_points_were_spent_takes_what_is_left(self):
+        order = self._sync(self._order_data([(self.massage, 2)]))
+        self.assertEqual(self.card.points, 220)
+        self.card._clinic_post("spend", -200, "Spent on another visit")
+        massage_line = order.lines.filtered(lambda line: line.product_id == self.massage)
+        self._sync(
+            self.create_ui_order_data(
+                [{"product": self.massage, "quantity": -2, "refunded_orderline_id": massage_line.id}],
+                customer=self.patient,
+            )
+        )
+        reversal = order.sudo().clinic_ledger_ids.filtered(lambda line: line.kind == "reversal")
+        self.assertEqual((self.card.points, reversal.points), (0, -20))
+        self.assertIn("200 Points already spent, not taken back", reversal.reason)
 
     def test_receipt_figures_come_from_the_server(self):
         self.card._clinic_post("earn", 500, "Opening")

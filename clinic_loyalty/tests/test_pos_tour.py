@@ -112,6 +112,15 @@ class TestPosLoyaltyTours(TestPointOfSaleHttpCommon):
         self.assertEqual(self.card.points, 500 + 220 - 110)
         self.assertEqual(self.card.points, sum(self.card.clinic_ledger_ids.mapped("points")))
 
+    def test_a_refund_returns_the_items_share_of_the_points(self):
+        self.start_pos_tour("clinic_loyalty_pos_refund_with_points")
+        sale, refund = self.env["pos.order"].search([("partner_id", "=", self.patient.id)], order="id")
+        self.assertEqual(refund.amount_total, -850)
+        reversals = sale.sudo().clinic_ledger_ids.filtered(lambda line: line.kind == "reversal")
+        self.assertEqual(sorted(reversals.mapped("points")), [-85, 250])
+        self.card.invalidate_recordset()
+        self.assertEqual(self.card.points, 335)
+
     def test_a_household_member_pays_with_the_household_points(self):
         fillings = self.env["product.category"].create({"name": "Tour Fillings"})
         self.env["product.product"].create(
