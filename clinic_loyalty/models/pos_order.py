@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import float_compare, float_is_zero
 
 from .sale_order import PREPAID_PROGRAM_TYPES
@@ -301,6 +301,54 @@ class PosOrder(models.Model):
                 ),
                 refund=self,
             )
+
+    @api.model
+    def clinic_check_points(self, partner_id, product_lines, reward_lines):
+        """Before the payment: may this order pay with the patient's points as it does?
+
+        The POS sends the order as it stands: ``product_lines`` [{product_id, amount}] and
+        ``reward_lines`` [{reward_id, amount, points}] (amounts taxes included, rewards
+        negative). The server prices the points as it will at synchronisation (the same
+        engine rules: balance, the programme's share, a member's monthly limit) and answers
+        ``{"points", "allowed", "problems"}``; the cashier sees a refusal here, not after the
+        patient has paid.
+        """
+        user = self.env.user
+        if not (
+            user.has_group("clinic_loyalty.group_clinic_loyalty_user") or user.has_group("point_of_sale.group_pos_user")
+        ):
+            raise AccessError(self.env._("Only the clinic's front desk and cashiers read patients' cards."))
+        partner = self.env["res.partner"].browse(partner_id if isinstance(partner_id, int) else []).exists()
+        program = self.env.company.clinic_loyalty_program_id
+        if not partner or not program.clinic_bonus:
+            return {"points": 0.0, "allowed": 0.0, "problems": []}
+        partner.check_access("read")
+        card = partner.sudo()._clinic_card_in(program)
+        if not card:
+            return {"points": 0.0, "allowed": 0.0, "problems": []}
+        excluded = self.env["loyalty.program"]._clinic_non_earning_product_ids()
+        gross = sum(
+            float(line.get("amount") or 0.0)
+            for line in product_lines or []
+            if isinstance(line, dict) and line.get("product_id") not in excluded
+        )
+        rewards = self.env["loyalty.reward"].sudo()
+        points = money = 0.0
+        for line in reward_lines or []:
+            reward = rewards.browse(line.get("reward_id") if isinstance(line, dict) else []).exists()
+            if reward.program_id != card.program_id:
+                continue
+            amount = -float(line.get("amount") or 0.0)
+            money += amount
+            points += self._clinic_reward_cost(reward, amount, float(line.get("points") or 0.0))
+        points = card.currency_id.round(points)
+        if float_is_zero(points, precision_digits=2):
+            return {"points": 0.0, "allowed": 0.0, "problems": []}
+        cap = program._clinic_points_payment_cap(gross, card.currency_id)
+        allowed, problems = card._clinic_spending_allowance(
+            partner.sudo(), points, money, cap, order_name=self.env._("in progress")
+        )
+        return {"points": points, "allowed": card.currency_id.round(allowed), "problems": problems}
 
     @api.model
     def clinic_refund_reward_shares(self, order_id, refunded):

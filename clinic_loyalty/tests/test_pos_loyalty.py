@@ -277,8 +277,10 @@ class TestPosLoyalty(TestPoSCommon):
         massage_line = order.lines.filtered(lambda line: line.product_id == self.massage)
         points_line = order.lines.filtered("reward_id")
         # The refund screen asks the server for the points line's share of one massage.
-        shares = self.env["pos.order"].with_user(self.cashier).clinic_refund_reward_shares(
-            order.id, {str(massage_line.id): 1}
+        shares = (
+            self.env["pos.order"]
+            .with_user(self.cashier)
+            .clinic_refund_reward_shares(order.id, {str(massage_line.id): 1})
         )
         self.assertEqual(shares, [{"line_id": points_line.id, "qty": 0.5}])
         refund_data = self.create_ui_order_data(

@@ -121,7 +121,8 @@ class TestPosLoyaltyTours(TestPointOfSaleHttpCommon):
         self.card.invalidate_recordset()
         self.assertEqual(self.card.points, 335)
 
-    def test_a_household_member_pays_with_the_household_points(self):
+    def _household_with_member(self, **plan_vals):
+        """The tour patient's Family Card household and a member whose card is 0440000000028."""
         fillings = self.env["product.category"].create({"name": "Tour Fillings"})
         self.env["product.product"].create(
             {
@@ -144,6 +145,7 @@ class TestPosLoyaltyTours(TestPointOfSaleHttpCommon):
                     "member_discount_percent": 10,
                     "company_id": self.main_pos_config.company_id.id,
                     "voucher_ids": [(0, 0, {"name": "Filling voucher", "amount": 200, "categ_ids": fillings.ids})],
+                    **plan_vals,
                 }
             )
         )
@@ -163,7 +165,17 @@ class TestPosLoyaltyTours(TestPointOfSaleHttpCommon):
         household.action_clinic_add_members(member.ids)
         body = "044000000002"
         server_write(member.clinic_card_ids.sudo()).code = body + ean13_check_digit(body)
+        return household, member
 
+    def test_a_member_over_the_monthly_limit_is_refused_before_payment(self):
+        self._household_with_member(member_spend_limit=100)
+        self.start_pos_tour("clinic_loyalty_pos_member_limit_before_payment")
+        self.assertFalse(self.env["pos.order"].search([("state", "=", "paid")]))
+        self.card.invalidate_recordset()
+        self.assertEqual(self.card.points, 500)
+
+    def test_a_household_member_pays_with_the_household_points(self):
+        household, member = self._household_with_member()
         self.start_pos_tour("clinic_loyalty_pos_member_pays_with_household_points")
 
         self.card.invalidate_recordset()

@@ -413,6 +413,8 @@ class TestRpcBoundary(TestPointOfSaleHttpCommon):
             ((sales, portal), ACCESS, "", "clinic.loyalty.household.member", "create",
              [{"household_id": household, "partner_ids": [(6, 0, self.stranger.ids)]}]),
             ((portal,), ACCESS, "", "pos.order", "sync_from_ui", [[self._ui_order(_session, self.patient, 1100.0)]]),
+            ((portal, sales), ACCESS, "", "pos.order", "clinic_check_points", [self.patient.id, [], []]),
+            ((portal, b), ACCESS, "", "pos.order", "clinic_refund_reward_shares", [order.id, {}]),
         ]  # fmt: skip
         # A confirmed order that paid with points: its reward line is the ledger's now.
         paid = self.env["sale.order"].create(
@@ -483,6 +485,14 @@ class TestRpcBoundary(TestPointOfSaleHttpCommon):
         self.assertAllowed(self.salesperson, "sale.order", "action_confirm", [order])
         self.card.invalidate_recordset()
         self.assertEqual(self.card.points, 500 + 220)
+        # Before payment, the desk asks what the patient's points may pay: the server's figure.
+        reward = self.program.reward_ids
+        check = self.assertAllowed(
+            self.cashier, "pos.order", "clinic_check_points", self.patient.id,
+            [{"product_id": self.service.id, "amount": 2200}], [{"reward_id": reward.id, "amount": -1500, "points": 1}],
+        )  # fmt: skip
+        self.assertEqual((check["points"], check["allowed"]), (1500, 720))
+        self.assertEqual(len(check["problems"]), 2, "over the 50% share and over the balance")
         # A cashier syncs a paid POS order of the patient; the server posts what it earns.
         session, _order = self._pos_order()
         result = self.assertAllowed(

@@ -199,3 +199,28 @@ registry.category("web_tour.tours").add("clinic_loyalty_pos_refund_with_points",
             ReceiptScreen.clickNextOrder(),
         ].flat(),
 });
+
+// A household member whose plan allows 100 points a month tries to pay 500: the server's
+// check refuses before the patient pays, with the reason.
+registry.category("web_tour.tours").add("clinic_loyalty_pos_member_limit_before_payment", {
+    steps: () =>
+        [
+            Chrome.startPoS(),
+            Dialog.confirm("Open Register"),
+            scan_barcode(MEMBER_CARD),
+            PosLoyalty.customerIs("Clinic Tour Member"),
+            ProductScreen.clickDisplayedProduct("Clinic Consultation"),
+            PosLoyalty.claimReward("Pay with points"),
+            PosLoyalty.hasRewardLine("Pay with points", "-500.00"),
+            ProductScreen.clickPayButton(),
+            PaymentScreen.clickPaymentMethod("Bank"),
+            PaymentScreen.clickValidate(),
+            {
+                content: "the refusal says why, before the payment",
+                trigger:
+                    ".modal:contains('Points cannot be used'):contains('may spend 100 Points')",
+            },
+            Dialog.confirm(),
+            PaymentScreen.isShown(),
+        ].flat(),
+});
