@@ -186,12 +186,15 @@ class ClinicLoyaltyDocument(models.AbstractModel):
             card.invalidate_recordset(["points"])
             take = card.currency_id.round(min(to_take, card.points))
             line_reason = reason
-            if float_compare(take, to_take, precision_digits=2) < 0:
+            missing = card.currency_id.round(to_take - take)
+            if float_compare(missing, 0, precision_digits=2) > 0:
                 line_reason = self.env._(
                     "%(reason)s (%(missing)s already spent, not taken back)",
                     reason=reason,
-                    missing=card._format_points(card.currency_id.round(to_take - take)),
+                    missing=card._format_points(missing),
                 )
+                if not Ledger.search_count([("card_id", "=", card.id), ("source_key", "=", key)]):
+                    card._clinic_record_refund_shortfall(self, refund.display_name if refund else reason, missing)
             reversals |= card._clinic_post(
                 "reversal",
                 -take,

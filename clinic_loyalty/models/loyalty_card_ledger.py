@@ -178,21 +178,42 @@ class LoyaltyCard(models.Model):
         to-do on the card says what to settle with the patient.
         """
         self.ensure_one()
+        self._clinic_tell_managers(
+            self.env._("Points over the rules on order %(order)s", order=order._clinic_origin()),
+            self.env._(
+                "Order %(order)s was paid with a discount worth %(points)s; the card gave %(allowed)s. %(reasons)s",
+                order=order._clinic_origin(),
+                points=self._format_points(points),
+                allowed=self._format_points(allowed),
+                reasons=" ".join(problems),
+            ),
+        )
+
+    def _clinic_record_refund_shortfall(self, order, refund_name, missing):
+        """Tell the loyalty managers that a refund could not take back points the patient had spent."""
+        self.ensure_one()
+        self._clinic_tell_managers(
+            self.env._("Points not taken back by %(refund)s", refund=refund_name),
+            self.env._(
+                "%(refund)s of order %(order)s should take back %(missing)s that the order earned, but the patient "
+                "has already spent them: their value was refunded too. Settle it with the patient.",
+                refund=refund_name,
+                order=order._clinic_origin(),
+                missing=self._format_points(missing),
+            ),
+        )
+
+    def _clinic_tell_managers(self, summary, note):
+        """A to-do on the card for a loyalty manager of its company."""
+        self.ensure_one()
         managers = (
             self.env.ref("clinic_loyalty.group_clinic_loyalty_manager")
             .sudo()
             .users.filtered(lambda user: self.company_id in user.company_ids and not user.share and user.active)
         )
-        note = self.env._(
-            "Order %(order)s was paid with a discount worth %(points)s; the card gave %(allowed)s. %(reasons)s",
-            order=order._clinic_origin(),
-            points=self._format_points(points),
-            allowed=self._format_points(allowed),
-            reasons=" ".join(problems),
-        )
         self.sudo().activity_schedule(
             "mail.mail_activity_data_todo",
-            summary=self.env._("Points over the rules on order %(order)s", order=order._clinic_origin()),
+            summary=summary,
             note=note,
             user_id=(managers - self.env.ref("base.user_root"))[:1].id or self.env.uid,
         )

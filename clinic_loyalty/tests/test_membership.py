@@ -233,3 +233,20 @@ class TestFamilyMembership(ClinicBonusCommon):
             credit_note.action_post()
             self.assertEqual((household.state, household.date_end), ("active", date(2027, 3, 9)))
             self.assertEqual(household.membership_paid, 199)
+
+    def test_a_partial_refund_after_the_member_left_reverses_on_the_household_card(self):
+        self._family()
+        with freeze_time("2026-04-01"):
+            order = self._confirm(self._order([(self.service, 2)], partner=self.spouse))
+            self.assertEqual(self.card.points, 352, "10% of 2 x 2200 less the member discount")
+            self.spouse.clinic_household_id = False
+            invoice = order._create_invoices()
+            invoice.action_post()
+            credit_note = invoice._reverse_moves()
+            credit_note.invoice_line_ids.quantity = 1
+            credit_note.action_post()
+        self.card.invalidate_recordset()
+        reversal = self.card.clinic_ledger_ids.filtered(lambda line: line.kind == "reversal")
+        self.assertEqual((reversal.points, reversal.refund_move_id), (-176, credit_note))
+        self.assertEqual(self.card.points, 176)
+        self.assertFalse(self._clinic_card_of(self.spouse).clinic_ledger_ids, "the member's own card is untouched")

@@ -323,6 +323,36 @@ class TestPosLoyalty(TestPoSCommon):
         reversal = order.sudo().clinic_ledger_ids.filtered(lambda line: line.kind == "reversal")
         self.assertEqual((self.card.points, reversal.points), (0, -20))
         self.assertIn("200 Points already spent, not taken back", reversal.reason)
+        # The value refunded twice is the manager's to settle: a to-do on the card.
+        self.assertRegex(self.card.activity_ids.note, r"should take back 200 Points that the order earned")
+
+    def test_a_refund_after_the_member_left_reverses_on_the_household_card(self):
+        fee = self.create_product("Family Card", self.categ_basic, 199.0, tax_ids=[])
+        plan = (
+            self.env["clinic.loyalty.membership.plan"]
+            .sudo()
+            .create({"name": "POS Family", "product_id": fee.id, "company_id": self.company.id})
+        )
+        household = (
+            self.env["clinic.loyalty.household"]
+            .sudo()
+            ._clinic_sell_membership(self.patient, plan, 199, "test:pos-family", "Test")
+        )
+        member = self.env["res.partner"].sudo().create({"name": "POS Member", "is_patient": True})
+        household.action_clinic_add_members(member.ids)
+        data = self._order_data([(self.massage, 2)])
+        data["partner_id"] = member.id
+        order = self._sync(data)
+        self.assertEqual(self.card.points, 220, "the member earned into the household card")
+        member.sudo().clinic_household_id = False
+        massage_line = order.lines.filtered(lambda line: line.product_id == self.massage)
+        self._sync(
+            self.create_ui_order_data(
+                [{"product": self.massage, "quantity": -1, "refunded_orderline_id": massage_line.id}], customer=member
+            )
+        )
+        self.assertEqual(self.card.points, 110, "half taken back from the card the order earned on")
+        self.assertFalse(member.clinic_card_ids.sudo().clinic_ledger_ids)
 
     def test_receipt_figures_come_from_the_server(self):
         self.card._clinic_post("earn", 500, "Opening")
