@@ -83,6 +83,12 @@ class TestPosLoyalty(TestPoSCommon):
         data["payment_ids"][0][2]["amount"] = total
         return data
 
+    def _pay_from_back_office(self, order):
+        """The Payment button of the POS order form, paying what is due in cash."""
+        self.env["pos.make.payment"].with_context(active_id=order.id, active_ids=order.ids).create(
+            {"amount": order.amount_total, "payment_method_id": self.cash_pm1.id}
+        ).check()
+
     def _sync(self, data):
         result = self.env["pos.order"].sync_from_ui([data])
         self.card.invalidate_recordset()
@@ -175,12 +181,7 @@ class TestPosLoyalty(TestPoSCommon):
         )
         self.assertEqual(order.state, "draft")
         self.assertEqual(self.card.points, 0)
-        payment = (
-            self.env["pos.make.payment"]
-            .with_context(active_id=order.id, active_ids=order.ids)
-            .create({"amount": order.amount_total, "payment_method_id": self.cash_pm1.id})
-        )
-        payment.check()
+        self._pay_from_back_office(order)
         self.card.invalidate_recordset()
         self.assertEqual(order.state, "paid")
         self.assertEqual(self.card.points, 220)
@@ -196,12 +197,7 @@ class TestPosLoyalty(TestPoSCommon):
         line.qty = -1
         line._onchange_amount_line_all()
         refund._onchange_amount_all()
-        payment = (
-            self.env["pos.make.payment"]
-            .with_context(active_id=refund.id, active_ids=refund.ids)
-            .create({"amount": refund.amount_total, "payment_method_id": self.cash_pm1.id})
-        )
-        payment.check()
+        self._pay_from_back_office(refund)
         self.card.invalidate_recordset()
         self.assertEqual(refund.state, "paid")
         self.assertEqual(self.card.points, 110, "half of the order returned: half of its points taken back")

@@ -1,3 +1,6 @@
+from odoo.tools import SQL
+
+
 def migrate(cr, version):
     """Reversal lines posted before 18.0.1.2.0 named what they reversed only in their source key
     (``<order prefix>unspend:<event>`` / ``unearn:``): link them to the reversed line and to
@@ -16,19 +19,17 @@ def migrate(cr, version):
            AND original.source_key = regexp_replace(reversal.source_key, 'un(spend|earn):.*$', '\1')
         """
     )
-    cr.execute(
-        r"""
-        UPDATE clinic_loyalty_ledger
-           SET refund_pos_order_id = substring(source_key from ':un(?:spend|earn):pos\.order:(\d+)$')::int
-         WHERE kind = 'reversal' AND refund_pos_order_id IS NULL
-           AND source_key ~ ':un(spend|earn):pos\.order:\d+$'
-        """
-    )
-    cr.execute(
-        r"""
-        UPDATE clinic_loyalty_ledger
-           SET refund_move_id = substring(source_key from ':un(?:spend|earn):account\.move:(\d+)$')::int
-         WHERE kind = 'reversal' AND refund_move_id IS NULL
-           AND source_key ~ ':un(spend|earn):account\.move:\d+$'
-        """
-    )
+    # The refund named at the end of the key: a POS refund or a credit note.
+    for field, model in (("refund_pos_order_id", r"pos\.order"), ("refund_move_id", r"account\.move")):
+        pattern = rf":un(?:spend|earn):{model}:(\d+)$"
+        cr.execute(
+            SQL(
+                """
+                UPDATE clinic_loyalty_ledger
+                   SET %(field)s = substring(source_key from %(pattern)s)::int
+                 WHERE kind = 'reversal' AND %(field)s IS NULL AND source_key ~ %(pattern)s
+                """,
+                field=SQL.identifier(field),
+                pattern=pattern,
+            )
+        )

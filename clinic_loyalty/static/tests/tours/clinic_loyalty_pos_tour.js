@@ -30,6 +30,21 @@ function receiptShows(selector, text) {
     };
 }
 
+// Ticket screen: return one of the massages of the session's first order.
+function refundOneMassageOfTheFirstOrder() {
+    return [
+        ...ProductScreen.clickRefund(),
+        TicketScreen.selectOrder("-0001"),
+        inLeftSide([
+            ...Order.hasLine({productName: "Clinic Massage", withClass: ".selected"}),
+            Numpad.click("1"),
+        ]),
+        TicketScreen.toRefundTextContains("To Refund: 1.00"),
+        TicketScreen.confirmRefund(),
+        ProductScreen.isShown(),
+    ];
+}
+
 // The front desk: scan the patient's card, use the points, pay, read the receipt.
 registry.category("web_tour.tours").add("clinic_loyalty_pos_scan_redeem_pay", {
     steps: () =>
@@ -110,15 +125,7 @@ registry.category("web_tour.tours").add("clinic_loyalty_pos_replay_and_refund", 
                 },
             },
             ReceiptScreen.clickNextOrder(),
-            ...ProductScreen.clickRefund(),
-            TicketScreen.selectOrder("-0001"),
-            inLeftSide([
-                ...Order.hasLine({productName: "Clinic Massage", withClass: ".selected"}),
-                Numpad.click("1"),
-            ]),
-            TicketScreen.toRefundTextContains("To Refund: 1.00"),
-            TicketScreen.confirmRefund(),
-            ProductScreen.isShown(),
+            ...refundOneMassageOfTheFirstOrder(),
             ProductScreen.clickPayButton(),
             PaymentScreen.clickPaymentMethod("Bank"),
             PaymentScreen.clickValidate(),
@@ -180,15 +187,7 @@ registry.category("web_tour.tours").add("clinic_loyalty_pos_refund_with_points",
             receiptShows(".clinic-spent", "500"),
             receiptShows(".clinic-earned", "170"),
             ReceiptScreen.clickNextOrder(),
-            ...ProductScreen.clickRefund(),
-            TicketScreen.selectOrder("-0001"),
-            inLeftSide([
-                ...Order.hasLine({productName: "Clinic Massage", withClass: ".selected"}),
-                Numpad.click("1"),
-            ]),
-            TicketScreen.toRefundTextContains("To Refund: 1.00"),
-            TicketScreen.confirmRefund(),
-            ProductScreen.isShown(),
+            ...refundOneMassageOfTheFirstOrder(),
             PosLoyalty.orderTotalIs("-850.00"),
             ProductScreen.clickPayButton(),
             PaymentScreen.clickPaymentMethod("Bank"),
