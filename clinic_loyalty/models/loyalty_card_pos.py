@@ -11,10 +11,10 @@ class LoyaltyCard(models.Model):
 
     @api.model
     def _load_pos_data_domain(self, data):
-        # Stock 18.0 loads every card of the shop's programmes into each POS. Patients'
-        # cards (and e-wallets) are fetched when the patient is selected instead, so the POS
-        # opens as fast with 100,000 patients as with 10.
-        return super()._load_pos_data_domain(data) + [("program_id.program_type", "not in", ("loyalty", "ewallet"))]
+        # Stock 18.0 loads every card of the shop's programmes into each POS. The clinic
+        # programme's cards are fetched when the patient is selected instead, so the POS
+        # opens as fast with 100,000 patients as with 10. Other programmes load as in stock.
+        return super()._load_pos_data_domain(data) + [("program_id.clinic_bonus", "=", False)]
 
     @api.model
     def clinic_pos_card_info(self, partner_id):

@@ -364,13 +364,20 @@ class TestPosLoyalty(TestPoSCommon):
             {"name": "Clinic coupons", "program_type": "coupons", "pos_ok": True, "company_id": self.company.id}
         )
         coupon = self.env["loyalty.card"].create({"program_id": coupons.id, "points": 1})
+        plain = self.env["loyalty.program"].create(
+            {"name": "Pharmacy points", "program_type": "loyalty", "pos_ok": True, "company_id": self.company.id}
+        )
+        plain_card = self.env["loyalty.card"].create(
+            {"program_id": plain.id, "partner_id": self.patient.id, "points": 7}
+        )
         session = self.pos_session.with_user(self.cashier)
         data = session.load_data(["pos.config", "loyalty.program", "loyalty.card"])
         self.assertIn(self.program.id, [p["id"] for p in data["loyalty.program"]["data"]])
         self.assertNotIn("error", data["loyalty.card"])
         loaded = [card["id"] for card in data["loyalty.card"]["data"]]
         self.assertIn(coupon.id, loaded, "coupons are still loaded, as Odoo does")
-        self.assertNotIn(self.card.id, loaded, "patients' cards are not loaded with the POS")
+        self.assertIn(plain_card.id, loaded, "cards of programmes that are not the clinic's load as in stock")
+        self.assertNotIn(self.card.id, loaded, "clinic cards are not loaded with the POS")
 
         self.card._clinic_post("earn", 120, "Opening")
         info = self.env["loyalty.card"].with_user(self.cashier).clinic_pos_card_info(self.patient.id)
