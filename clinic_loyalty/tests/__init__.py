@@ -15,3 +15,4 @@ from . import test_membership
 from . import test_rpc_boundary
 from . import test_i18n_template
 from . import test_order_engine
+from . import test_stock_programmes

@@ -1,0 +1,49 @@
+from odoo.tests import Form, new_test_user, tagged
+
+from ..hooks import post_init_hook
+from .common import ClinicLoyaltyCommon
+
+
+@tagged("post_install", "-at_install")
+class TestStockProgrammes(ClinicLoyaltyCommon):
+    """Programmes that are not the clinic's behave as in stock Odoo."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.plain = cls.env["loyalty.program"].create(
+            {"name": "Pharmacy points", "program_type": "loyalty", "company_id": cls.company.id}
+        )
+        cls.customer = cls.env["res.partner"].create({"name": "Pharmacy Customer"})
+        cls.plain_card = cls.env["loyalty.card"].create(
+            {"program_id": cls.plain.id, "partner_id": cls.customer.id, "points": 10}
+        )
+
+    def test_points_of_a_plain_loyalty_card_are_written_as_in_stock(self):
+        self.plain_card.points = 50
+        self.assertEqual(self.plain_card.points, 50)
+        # Stock Odoo lets a card of its own programmes go below zero; a clinic card never does.
+        self.plain_card.points = -5
+        self.assertEqual(self.plain_card.points, -5)
+        self.assertFalse(self.plain_card.clinic_ledger_ids, "no clinic ledger for other programmes")
+
+    def test_the_balance_screen_keeps_stock_rights_for_other_programmes(self):
+        salesman = new_test_user(
+            self.env, login="pharmacy_salesman", groups="base.group_user,sales_team.group_sale_salesman"
+        )
+        with Form(
+            self.env["loyalty.card.update.balance"].with_user(salesman).with_context(default_card_id=self.plain_card.id)
+        ) as form:
+            form.new_balance = 25
+            form.description = "Correction at the counter"
+        form.record.action_update_card_point()
+        self.assertEqual(self.plain_card.points, 25)
+        self.assertFalse(self.plain_card.clinic_ledger_ids)
+
+    def test_the_install_hook_opens_ledgers_for_clinic_cards_only(self):
+        patient_card = self._patient("Hook Patient").clinic_card_ids
+        self.env.cr.execute("UPDATE loyalty_card SET points = 42 WHERE id = %s", [patient_card.id])
+        self.env.invalidate_all()
+        post_init_hook(self.env)
+        self.assertEqual(patient_card.clinic_ledger_ids.points, 42)
+        self.assertFalse(self.plain_card.clinic_ledger_ids)
