@@ -111,13 +111,7 @@ class LoyaltyCard(models.Model):
         spent = self.env.cr.fetchone()[0]
         return max(limit - spent, 0.0), limit
 
-    def _clinic_check_member_limit(self, member, points):
-        """Refuse a household member spending beyond the plan's monthly limit per member."""
-        left, _limit = self._clinic_member_limit_left(member)
-        if left is not None and float_compare(points, left, precision_digits=2) > 0:
-            raise UserError(self._clinic_spending_allowance(member, points, 0.0, None)[1][0])
-
-    def _clinic_spending_allowance(self, member, points, money, cap, order_name=None, program_name=None):
+    def _clinic_spending_allowance(self, member, points, money, cap, order_name=None):
         """(points that may be taken, [reasons why fewer than ``points``]) for a payment with points.
 
         ``points`` pay for a discount of ``money``; ``cap`` is the most of the order payable
@@ -152,7 +146,7 @@ class LoyaltyCard(models.Model):
                     order=order_name,
                     paid=format_amount(self.env, money, self.currency_id),
                     percent=percent,
-                    program=program_name or program.name,
+                    program=program.name,
                     cap=format_amount(self.env, cap, self.currency_id),
                 )
             )

@@ -221,27 +221,30 @@ class SaleOrder(models.Model):
         """Refuse, before anything is written, an order that spends points it may not."""
         for order in self:
             order_card = card or order._clinic_card()
-            if not order_card:
-                continue
-            foreign = order.order_line.filtered(
-                lambda line, order_card=order_card: (
-                    line.reward_id and line.coupon_id.program_id.clinic_bonus and line.coupon_id != order_card
+            if order_card:
+                order._clinic_points_to_spend(order_card)
+
+    def _clinic_points_to_spend(self, card):
+        """Points the order takes from ``card``; refused with the reason beyond the rules."""
+        self.ensure_one()
+        foreign = self.order_line.filtered(
+            lambda line: line.reward_id and line.coupon_id.program_id.clinic_bonus and line.coupon_id != card
+        ).coupon_id
+        if foreign:
+            raise UserError(
+                self.env._(
+                    "Order %(order)s pays with the points of card %(other)s, but %(patient)s earns into and "
+                    "pays from card %(card)s. Remove the points reward and apply it again.",
+                    order=self.name,
+                    other=foreign[:1].code,
+                    patient=self.partner_id.display_name,
+                    card=card.code,
                 )
-            ).coupon_id
-            if foreign:
-                raise UserError(
-                    self.env._(
-                        "Order %(order)s pays with the points of card %(other)s, but %(patient)s earns into and "
-                        "pays from card %(card)s. Remove the points reward and apply it again.",
-                        order=order.name,
-                        other=foreign[:1].code,
-                        patient=order.partner_id.display_name,
-                        card=order_card.code,
-                    )
-                )
-            _points, _money, _allowed, problems = order._clinic_spending_allowance(order_card)
-            if problems:
-                raise UserError(problems[0])
+            )
+        points, _money, _allowed, problems = self._clinic_spending_allowance(card)
+        if problems:
+            raise UserError(problems[0])
+        return points
 
     def _clinic_origin(self):
         self.ensure_one()
@@ -259,8 +262,7 @@ class SaleOrder(models.Model):
                 continue
             # Locked first: two orders spending one (household) balance wait for each other.
             card._clinic_lock()
-            order._clinic_check_spending(card)
-            order._clinic_post_spending_points(card, order._clinic_spending(card)[0])
+            order._clinic_post_spending_points(card, order._clinic_points_to_spend(card))
             if card.program_id.clinic_earn_trigger == "confirm":
                 order._clinic_post_earning(card)
 
