@@ -13,3 +13,12 @@ def pytest_collection_finish(session):
     from odoo.tools import config
 
     config["test_enable"] = False
+
+    # Read every addon's manifest now, while only this thread runs. CPython 3.11 before
+    # 3.11.8 can fail with "AST constructor recursion depth mismatch" when two threads parse
+    # Python source at once, and Odoo's first static-file request would otherwise parse
+    # hundreds of manifests in the HTTP thread while a browser tour loads its assets (seen
+    # once here: a tour's test bundle answered 500). The manifests are cached afterwards.
+    import odoo.http
+
+    odoo.http.root.statics  # noqa: B018 - the lazy property is read for its cache
