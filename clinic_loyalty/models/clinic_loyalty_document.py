@@ -138,43 +138,38 @@ class ClinicLoyaltyDocument(models.AbstractModel):
             .search([(self._clinic_ledger_field, "=", self.id), ("kind", "in", ("spend", "earn"))], order="id")
         )
 
-    def _clinic_reverse(self, ratio, event, reason, refund=None):
-        """Give back ``ratio`` of what the document spent and take back ``ratio`` of what it earned.
+    def _clinic_reversal_plan(self, ratio, settled=0.0):
+        """What reversing ``ratio`` of the document changes, per posted line, without posting.
 
-        Cancellation (ratio 1), credit notes and POS refunds (the refunded share). Each
-        spending or earning line is reversed on the card it was posted on, never beyond what
-        is left of it, so partial refunds add up to at most the document. If the patient has
-        already spent the points it earned, the card is emptied and the shortfall is written
-        in the reason: a balance never goes below zero. ``refund`` (a POS refund, a credit
-        note) is linked on the reversal lines; ``event`` makes each reversal happen once.
+        ``[(line, points, amount, missing, settled)]``: a spending line gets back its share of
+        the points it spent; an earning line gives back its share of the points it earned
+        (``points`` negative) and of the money it counted (``amount``), never beyond what is
+        left of it, so partial refunds add up to at most the document. ``settled`` points
+        were paid back in money by the refund (the POS deducts their value from the money
+        returned): they are not taken from the card. What the card no longer holds is
+        ``missing``: a balance never goes below zero. Lines are taken in posting order and
+        each card's balance moves as they would post, so the plan is exactly what
+        :meth:`_clinic_reverse` posts, and what the POS shows before a refund is paid.
         """
         self.ensure_one()
-        Ledger = self.env["clinic.loyalty.ledger"].sudo()
         lines = self._clinic_posted_lines()
         if not lines:
-            return Ledger
-        done = Ledger.search([("reversed_line_id", "in", lines.ids)])
-        origin = self._clinic_origin()
-        reversals = Ledger
+            return []
+        done = self.env["clinic.loyalty.ledger"].sudo().search([("reversed_line_id", "in", lines.ids)])
+        balances, plan = {}, []
         for line in lines:
             undone = done.filtered(lambda rev, line=line: rev.reversed_line_id == line)
             card = line.card_id
-            key = f"{line.source_key}:undo:{event}"
+            round_points = card.currency_id.round
+            if card not in balances:
+                card.invalidate_recordset(["points"])
+                balances[card] = card.points
             if line.kind == "spend":
                 spent, restored = -line.points, sum(undone.mapped("points"))
-                to_restore = card.currency_id.round(min(spent * ratio, spent - restored))
+                to_restore = round_points(min(spent * ratio, spent - restored))
                 if float_compare(to_restore, 0, precision_digits=2) > 0:
-                    reversals |= card._clinic_post(
-                        "reversal",
-                        to_restore,
-                        reason,
-                        source_key=key,
-                        origin=origin,
-                        document=self,
-                        refund=refund,
-                        reversed_line=line,
-                        expiry_date=line._clinic_restored_expiry(),
-                    )
+                    balances[card] += to_restore
+                    plan.append((line, to_restore, 0.0, 0.0, 0.0))
                 continue
             to_take = min(line.points * ratio, line.points + sum(undone.mapped("points")))
             to_refund = min(line.amount * ratio, line.amount + sum(undone.mapped("amount")))
@@ -183,26 +178,68 @@ class ClinicLoyaltyDocument(models.AbstractModel):
                 and float_compare(to_refund, 0, precision_digits=2) <= 0
             ):
                 continue
-            card.invalidate_recordset(["points"])
-            take = card.currency_id.round(min(to_take, card.points))
+            paid = round_points(min(max(settled, 0.0), max(to_take, 0.0)))
+            settled -= paid
+            take = round_points(max(min(to_take - paid, balances[card]), 0.0))
+            missing = round_points(max(to_take - paid - take, 0.0))
+            balances[card] -= take
+            plan.append((line, -take, -card.currency_id.round(to_refund), missing, paid))
+        return plan
+
+    def _clinic_reverse(self, ratio, event, reason, refund=None, settled=0.0):
+        """Give back ``ratio`` of what the document spent and take back ``ratio`` of what it earned.
+
+        Cancellation (ratio 1), credit notes and POS refunds (the refunded share), as
+        planned by :meth:`_clinic_reversal_plan`. Each line is reversed on the card it was
+        posted on. If the patient has already spent the points it earned, the card is
+        emptied, the shortfall is written in the reason and the managers get a to-do
+        (unless the refund deducted its value from the money returned: ``settled``).
+        ``refund`` (a POS refund, a credit note) is linked on the reversal lines; ``event``
+        makes each reversal happen once.
+        """
+        self.ensure_one()
+        Ledger = self.env["clinic.loyalty.ledger"].sudo()
+        origin = self._clinic_origin()
+        reversals = Ledger
+        for line, points, amount, missing, paid in self._clinic_reversal_plan(ratio, settled):
+            card = line.card_id
+            key = f"{line.source_key}:undo:{event}"
+            if line.kind == "spend":
+                reversals |= card._clinic_post(
+                    "reversal",
+                    points,
+                    reason,
+                    source_key=key,
+                    origin=origin,
+                    document=self,
+                    refund=refund,
+                    reversed_line=line,
+                    expiry_date=line._clinic_restored_expiry(),
+                )
+                continue
             line_reason = reason
-            missing = card.currency_id.round(to_take - take)
+            if float_compare(paid, 0, precision_digits=2) > 0:
+                line_reason = self.env._(
+                    "%(reason)s (%(paid)s already spent, deducted from the money refunded)",
+                    reason=line_reason,
+                    paid=card._format_points(paid),
+                )
             if float_compare(missing, 0, precision_digits=2) > 0:
                 line_reason = self.env._(
                     "%(reason)s (%(missing)s already spent, not taken back)",
-                    reason=reason,
+                    reason=line_reason,
                     missing=card._format_points(missing),
                 )
                 if not Ledger.search_count([("card_id", "=", card.id), ("source_key", "=", key)]):
                     card._clinic_record_refund_shortfall(self, refund.display_name if refund else reason, missing)
             reversals |= card._clinic_post(
                 "reversal",
-                -take,
+                points,
                 line_reason,
                 source_key=key,
                 origin=origin,
                 lots=line,
-                amount=-card.currency_id.round(to_refund),
+                amount=amount,
                 document=self,
                 refund=refund,
                 reversed_line=line,

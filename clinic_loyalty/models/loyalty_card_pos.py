@@ -48,11 +48,15 @@ class LoyaltyCard(models.Model):
         member_categories = plan.discount_categ_ids
         if member_categories:
             member_categories = self.env["product.category"].search([("id", "child_of", member_categories.ids)])
+        left, _limit = self._clinic_member_limit_left(patient)
         return {
             "card_id": self.id,
             "program_id": program.id,
             "code": self.code,
             "points": self.points,
+            # What this patient may spend now (a member: within the monthly limit); the POS
+            # keeps to it, also offline.
+            "usable_points": self.points if left is None else min(self.points, left),
             "point_name": self.point_name,
             "tier": self._clinic_current_tier().name or "",
             "next_tier": self.clinic_next_tier_id.name or "",

@@ -215,9 +215,11 @@ class LoyaltyProgram(models.Model):
 
     @api.model
     def _clinic_non_earning_product_ids(self):
-        """Products whose sale earns no points: membership fees, and gift cards and e-wallet
-        top-ups (prepaid credit earns when it is spent on services). One query."""
+        """Products whose sale earns no points: membership fees, gift cards and e-wallet
+        top-ups (prepaid credit earns when it is spent on services), and rewards' discount
+        products (a refund's deduction for points already spent). One query."""
         self.env["clinic.loyalty.membership.plan"].flush_model(["product_id"])
+        self.env["loyalty.reward"].flush_model(["discount_line_product_id"])
         self.env["loyalty.rule"].flush_model(["product_ids", "program_id"])
         self.env["loyalty.program"].flush_model(["program_type"])
         self.env.cr.execute(
@@ -229,6 +231,8 @@ class LoyaltyProgram(models.Model):
               JOIN loyalty_rule rule ON rule.id = rel.loyalty_rule_id
               JOIN loyalty_program program ON program.id = rule.program_id
              WHERE program.program_type IN ('gift_card', 'ewallet')
+             UNION
+            SELECT discount_line_product_id FROM loyalty_reward WHERE discount_line_product_id IS NOT NULL
             """
         )
         return {row[0] for row in self.env.cr.fetchall()}
@@ -315,6 +319,14 @@ class LoyaltyProgram(models.Model):
         """Most of an order of ``gross`` that may be paid with points."""
         self.ensure_one()
         return currency.round(gross * self.clinic_max_redeem_percent / 100.0)
+
+    def _clinic_points_reward(self):
+        """The programme's points discount (money per point): how a point is valued when a
+        refund pays back in money points the patient has already spent (empty if none)."""
+        self.ensure_one()
+        return self.reward_ids.filtered(
+            lambda reward: reward.reward_type == "discount" and reward.discount_mode == "per_point" and reward.discount
+        )[:1]
 
     def _clinic_discount_for_spend(self, spend, tier=None):
         """Card discount % for a patient who has spent ``spend`` so far (applies from the next visit)."""

@@ -280,7 +280,8 @@ class PosOrder(models.Model):
             self.env["clinic.loyalty.household"]._clinic_revoke_period(
                 f"pos.order.line:{line.refunded_orderline_id.id}:membership", self._clinic_origin()
             )
-        for original in refund_lines.refunded_orderline_id.order_id:
+        settled = self._clinic_settled_points()
+        for original in refund_lines.refunded_orderline_id.order_id.sorted("id"):
             # Reversed on the card each line was posted on, even if the patient changed
             # household since.
             refunded = -sum(
@@ -300,7 +301,29 @@ class PosOrder(models.Model):
                     order=original._clinic_origin(),
                 ),
                 refund=self,
+                settled=settled,
             )
+            # What the refund kept back settles the first order's shortfall (the POS refunds
+            # one order at a time); another order's shortfall goes to the managers.
+            settled = 0.0
+
+    def _clinic_settled_points(self):
+        """Points a refund paid back in money: its lines of the programme's points discount
+        product at a positive price (the refund screen's deduction for points already spent),
+        valued at the programme's money per point."""
+        self.ensure_one()
+        reward = self.company_id.clinic_loyalty_program_id._clinic_points_reward()
+        if not reward:
+            return 0.0
+        money = sum(
+            line.price_subtotal_incl
+            for line in self.lines
+            if line.product_id == reward.discount_line_product_id
+            and not line.reward_id
+            and not line.refunded_orderline_id
+            and line.price_subtotal_incl > 0
+        )
+        return money / reward.discount
 
     @api.model
     def clinic_check_points(self, partner_id, product_lines, reward_lines):
@@ -352,22 +375,31 @@ class PosOrder(models.Model):
 
     @api.model
     def clinic_refund_reward_shares(self, order_id, refunded):
-        """The part of an order's clinic points discount that goes with the items being refunded.
+        """What a refund of some of an order's items gives back, before it is paid.
 
-        ``refunded`` maps the order's line ids to the quantities refunded. The refund screen
-        adds these shares of the points lines to the refund, so the money returned plus the
-        points given back are what the refunded items cost: [{"line_id", "qty"}].
+        ``refunded`` maps the order's line ids to the quantities refunded. Answers
+        ``{"shares": [{"line_id", "qty"}], "settle": {...} or False}``:
+
+        - ``shares``: the part of the order's clinic points discount that goes with the
+          items, which the refund screen adds to the refund, so the money returned plus the
+          points given back are what the refunded items cost;
+        - ``settle``: the points the order earned on these items that the patient has
+          already spent (the card no longer holds them), with their value in money
+          (``amount``) and the product (``product_id``) of the line that keeps that money
+          back from the refund. The server reads that line at synchronisation and takes
+          back only the points not paid for.
         """
+        empty = {"shares": [], "settle": False}
         if not isinstance(order_id, int) or not isinstance(refunded, dict):
-            return []
+            return empty
         order = self.browse(order_id).exists()
         if not order:
-            return []
+            return empty
         order.check_access("read")
         order = order.sudo()
         gross = order._clinic_cap_base()
         if gross <= 0:
-            return []
+            return empty
         value = 0.0
         for line in order._clinic_product_lines():
             qty = refunded.get(str(line.id)) or 0.0
@@ -379,7 +411,20 @@ class PosOrder(models.Model):
             qty = min(line.qty * ratio, line.qty - line.refunded_qty)
             if float_compare(qty, 0, precision_digits=4) > 0:
                 shares.append({"line_id": line.id, "qty": round(qty, 4)})
-        return shares
+        settle = False
+        missing = sum(plan[3] for plan in order._clinic_reversal_plan(ratio)) if ratio > 0 else 0.0
+        reward = order.company_id.clinic_loyalty_program_id._clinic_points_reward()
+        if reward and float_compare(missing, 0, precision_digits=2) > 0:
+            card = order._clinic_posted_lines().card_id[:1]
+            settle = {
+                "points": missing,
+                "amount": order.currency_id.round(missing * reward.discount),
+                "product_id": reward.discount_line_product_id.id,
+                "name": self.env._(
+                    "%(points)s already spent, kept back from the refund", points=card._format_points(missing)
+                ),
+            }
+        return {"shares": shares, "settle": settle}
 
     @api.model
     def clinic_loyalty_receipt(self, order_id):

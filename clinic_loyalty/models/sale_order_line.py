@@ -5,10 +5,11 @@ from odoo.exceptions import UserError
 class SaleOrderLine(models.Model):
     _inherit = "sale.order.line"
 
-    @api.depends("order_id.partner_id", "order_id.date_order", "price_unit")
     def _compute_discount(self):
         # The card discount (discount scale or tier) is applied to the patient's lines as
-        # they are added; a larger pricelist or manual discount is kept.
+        # they are added; a larger pricelist or manual discount is kept. Recomputed when
+        # stock Odoo recomputes the discount (product, unit, quantity; "Update Prices"),
+        # never on other changes, so an order keeps the discounts stock would keep.
         result = super()._compute_discount()
         for order in self.order_id:
             # Family membership: vouchers and the member discount, in the plan's order.

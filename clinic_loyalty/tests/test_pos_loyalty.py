@@ -278,7 +278,7 @@ class TestPosLoyalty(TestPoSCommon):
             .with_user(self.cashier)
             .clinic_refund_reward_shares(order.id, {str(massage_line.id): 1})
         )
-        self.assertEqual(shares, [{"line_id": points_line.id, "qty": 0.5}])
+        self.assertEqual(shares, {"shares": [{"line_id": points_line.id, "qty": 0.5}], "settle": False})
         refund_data = self.create_ui_order_data(
             [{"product": self.massage, "quantity": -1, "refunded_orderline_id": massage_line.id}],
             customer=self.patient,
@@ -301,7 +301,7 @@ class TestPosLoyalty(TestPoSCommon):
         self.assertFalse(refund.clinic_ledger_ids, "the refund itself earns nothing")
         # The other massage's share is all that is left to refund.
         self.assertEqual(
-            self.env["pos.order"].clinic_refund_reward_shares(order.id, {str(massage_line.id): 2}),
+            self.env["pos.order"].clinic_refund_reward_shares(order.id, {str(massage_line.id): 2})["shares"],
             [{"line_id": points_line.id, "qty": 0.5}],
         )
 
@@ -321,6 +321,43 @@ class TestPosLoyalty(TestPoSCommon):
         self.assertIn("200 Points already spent, not taken back", reversal.reason)
         # The value refunded twice is the manager's to settle: a to-do on the card.
         self.assertRegex(self.card.activity_ids.note, r"should take back 200 Points that the order earned")
+
+    def test_a_pos_refund_keeps_back_the_value_of_earned_points_already_spent(self):
+        """Two massages earned 220 points, the patient spent 200 of them elsewhere: refunding
+        one massage should take back 110; the card holds 20, so the refund keeps back the
+        value of the other 90 (the server's figure, before payment) and returns 1010."""
+        order = self._sync(self._order_data([(self.massage, 2)]))
+        self.card._clinic_post("spend", -200, "Spent on another visit")
+        massage_line = order.lines.filtered(lambda line: line.product_id == self.massage)
+        answer = (
+            self.env["pos.order"]
+            .with_user(self.cashier)
+            .clinic_refund_reward_shares(order.id, {str(massage_line.id): 1})
+        )
+        self.assertEqual(answer["shares"], [])
+        self.assertEqual(
+            {k: answer["settle"][k] for k in ("points", "amount", "product_id")},
+            {"points": 90, "amount": 90, "product_id": self.reward.discount_line_product_id.id},
+        )
+        self.assertEqual(answer["settle"]["name"], "90 Points already spent, kept back from the refund")
+        refund_data = self.create_ui_order_data(
+            [{"product": self.massage, "quantity": -1, "refunded_orderline_id": massage_line.id}],
+            customer=self.patient,
+        )
+        refund_data["lines"].append(
+            (0, 0, {"product_id": answer["settle"]["product_id"], "qty": 1, "price_unit": 90, "price_subtotal": 90,
+                    "price_subtotal_incl": 90, "tax_ids": [(6, 0, [])]})
+        )  # fmt: skip
+        refund_data.update({"amount_total": -1010, "amount_paid": -1010})
+        refund_data["payment_ids"][0][2]["amount"] = -1010
+        refund = self._sync(refund_data).sudo()
+        self.assertEqual(refund.amount_total, -1010)
+        reversal = order.sudo().clinic_ledger_ids.filtered(lambda line: line.kind == "reversal")
+        self.assertEqual((reversal.points, reversal.amount), (-20, -1100))
+        self.assertIn("90 Points already spent, deducted from the money refunded", reversal.reason)
+        self.assertEqual(self.card.points, 0)
+        self.assertFalse(self.card.activity_ids, "nothing left for the manager to settle")
+        self.assertFalse(refund.clinic_ledger_ids, "the deduction line earns nothing")
 
     def test_a_refund_after_the_member_left_reverses_on_the_household_card(self):
         fee = self.create_product("Family Card", self.categ_basic, 199.0, tax_ids=[])

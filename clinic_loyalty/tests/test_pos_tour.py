@@ -1,3 +1,6 @@
+from unittest.mock import patch
+
+from odoo import api
 from odoo.tests import tagged
 
 from odoo.addons.point_of_sale.tests.test_frontend import TestPointOfSaleHttpCommon
@@ -121,6 +124,40 @@ class TestPosLoyaltyTours(TestPointOfSaleHttpCommon):
         self.card.invalidate_recordset()
         self.assertEqual(self.card.points, 335)
 
+    def test_offline_orders_sync_after_the_server_corrects_one(self):
+        self.start_pos_tour("clinic_loyalty_pos_offline_orders_sync_after_a_correction")
+        orders = self.env["pos.order"].search(
+            [("session_id", "=", self.main_pos_config.current_session_id.id)], order="id"
+        )
+        self.assertEqual(orders.mapped("state"), ["paid", "paid", "paid"], "every paid order is saved")
+        first, second, _third = orders.sudo()
+        self.assertEqual(
+            sorted(first.clinic_ledger_ids.mapped(lambda line: (line.kind, line.points))),
+            [("earn", 170), ("spend", -500)],
+        )
+        # The second order claimed 500 points the card no longer held: the server took the 170
+        # the first order had earned, never below zero, and asked a manager to settle the rest.
+        self.assertEqual(
+            sorted(second.clinic_ledger_ids.mapped(lambda line: (line.kind, line.points))),
+            [("earn", 170), ("spend", -170)],
+        )
+        self.assertEqual(second.lines.filtered("reward_id").points_cost, 170, "the line says what was taken")
+        self.card.invalidate_recordset()
+        self.assertEqual(self.card.points, 170)
+        self.assertIn(second.pos_reference, self.card.activity_ids.summary)
+
+    def test_a_refund_keeps_back_the_value_of_earned_points_already_spent(self):
+        self.card._clinic_post("spend", -500, "Spent before the tour")
+        self.start_pos_tour("clinic_loyalty_pos_refund_keeps_back_spent_points")
+        first, _second, refund = self.env["pos.order"].search([("partner_id", "=", self.patient.id)], order="id")
+        self.assertEqual(refund.amount_total, -1078)
+        reversal = first.sudo().clinic_ledger_ids.filtered(lambda line: line.kind == "reversal")
+        self.assertEqual((reversal.points, reversal.amount), (-88, -1100))
+        self.assertIn("22 Points already spent, deducted from the money refunded", reversal.reason)
+        self.card.invalidate_recordset()
+        self.assertEqual(self.card.points, 0)
+        self.assertFalse(self.card.activity_ids, "nothing left for a manager to settle")
+
     def _household_with_member(self, **plan_vals):
         """The tour patient's Family Card household and a member whose card is 0440000000028."""
         fillings = self.env["product.category"].create({"name": "Tour Fillings"})
@@ -167,12 +204,31 @@ class TestPosLoyaltyTours(TestPointOfSaleHttpCommon):
         server_write(member.clinic_card_ids.sudo()).code = body + ean13_check_digit(body)
         return household, member
 
-    def test_a_member_over_the_monthly_limit_is_refused_before_payment(self):
-        self._household_with_member(member_spend_limit=100)
+    def test_a_member_uses_no_more_than_the_monthly_limit(self):
+        _household, member = self._household_with_member(member_spend_limit=100)
         self.start_pos_tour("clinic_loyalty_pos_member_limit_before_payment")
+        order = self.env["pos.order"].search([("partner_id", "=", member.id)])
+        self.assertEqual(order.amount_total, 1980 - 100, "the member discount, then 100 points")
+        self.assertEqual(order.sudo().clinic_ledger_ids.filtered(lambda line: line.kind == "spend").points, -100)
+        self.assertFalse(self.card.activity_ids, "nothing over the rules")
+
+    def test_points_spent_elsewhere_meanwhile_are_refused_before_payment(self):
+        check_points = self.registry["pos.order"].clinic_check_points
+        card = self.card
+
+        @api.model
+        def another_desk_spends_then_check(records, *args):
+            # After the cashier applied the points, before the payment, another desk spends 400.
+            card.with_env(records.env).sudo()._clinic_post_once(
+                "spend", -400, "Another desk", source_key="test:another-desk"
+            )
+            return check_points(records, *args)
+
+        with patch.object(self.registry["pos.order"], "clinic_check_points", another_desk_spends_then_check):
+            self.start_pos_tour("clinic_loyalty_pos_points_refused_before_payment")
         self.assertFalse(self.env["pos.order"].search([("state", "=", "paid")]))
         self.card.invalidate_recordset()
-        self.assertEqual(self.card.points, 500)
+        self.assertEqual(self.card.points, 100)
 
     def test_a_household_member_pays_with_the_household_points(self):
         household, member = self._household_with_member()

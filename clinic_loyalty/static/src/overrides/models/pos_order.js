@@ -51,6 +51,19 @@ patch(PosOrder.prototype, {
         }
         return result;
     },
+    /**
+     * A clinic card's points available for rewards never exceed what the server said the
+     * patient may use (see PosStore.clinicSetUsablePoints).
+     */
+    _getRealCouponPoints(coupon_id) {
+        const points = super._getRealCouponPoints(...arguments);
+        const card = this.models["loyalty.card"].get(coupon_id);
+        if (!isClinic(card?.program_id) || card.clinicUsablePoints === undefined) {
+            return points;
+        }
+        // ``points`` is the card's balance less what this order's rewards already use.
+        return Math.min(points, points - card.points + card.clinicUsablePoints);
+    },
     getLoyaltyPoints() {
         // Odoo's receipt lines for clinic programmes would show the browser's figures: the
         // receipt shows the server's instead (clinicReceipt).

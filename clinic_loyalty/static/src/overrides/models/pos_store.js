@@ -42,8 +42,19 @@ patch(PosStore.prototype, {
             };
         }
         const card = this.clinicCardInfo[partner.id];
+        this.clinicSetUsablePoints(card);
         this.clinicApplyCardDiscount(this.get_order());
         return card;
+    },
+    /**
+     * The points the patient may use, as the server said when they were selected (balance,
+     * a member's monthly limit): the card's rewards keep to it, offline too.
+     */
+    clinicSetUsablePoints(info) {
+        const card = info?.card_id && this.models["loyalty.card"].get(info.card_id);
+        if (card && info.usable_points !== undefined) {
+            card.clinicUsablePoints = info.usable_points;
+        }
     },
     /**
      * The card a patient earns into and pays from is the server's choice: their own, or
@@ -59,6 +70,7 @@ patch(PosStore.prototype, {
                 }
                 const card = this.models["loyalty.card"].get(info.card_id);
                 if (card) {
+                    this.clinicSetUsablePoints(info);
                     return card;
                 }
             }

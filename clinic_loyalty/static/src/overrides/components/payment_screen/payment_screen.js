@@ -43,7 +43,7 @@ patch(PaymentScreen.prototype, {
                 })),
             ]);
         } catch {
-            return true;
+            answer = this.clinicCheckPointsOffline(partner, rewardLines);
         }
         if (answer?.problems?.length) {
             this.dialog.add(AlertDialog, {
@@ -54,6 +54,25 @@ patch(PaymentScreen.prototype, {
         }
         return true;
     },
+    /**
+     * Offline, the order keeps to the usable points the server sent when the patient was
+     * selected; the server settles the rest when the order syncs, without refusing it.
+     */
+    clinicCheckPointsOffline(partner, rewardLines) {
+        const info = this.pos.clinicCardInfo[partner.id];
+        const points = rewardLines.reduce((total, line) => total + (line.points_cost || 0), 0);
+        if (info?.usable_points === undefined || points <= info.usable_points + 0.005) {
+            return {problems: []};
+        }
+        return {
+            problems: [
+                _t("This order uses %(points)s points; %(usable)s are usable for this patient.", {
+                    points: points,
+                    usable: info.usable_points,
+                }),
+            ],
+        };
+    },
     async _postPushOrderResolve(order, server_ids) {
         const result = await super._postPushOrderResolve(...arguments);
         if (order.get_partner() && order.id && typeof order.id === "number") {
@@ -63,6 +82,8 @@ patch(PaymentScreen.prototype, {
                 ]);
                 if (figures && figures.card_code) {
                     order.uiState.clinicReceipt = figures;
+                    // The panel shows the balance the server now holds.
+                    await this.pos.clinicLoadCardInfo(order.get_partner(), {refresh: true});
                 }
             } catch {
                 // Offline right after syncing: the receipt says the points come later.
