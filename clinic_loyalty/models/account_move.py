@@ -25,10 +25,16 @@ class AccountMove(models.Model):
         takes back half of the points earned and gives back half of the points spent.
         """
         for refund in self:
-            refunded = {}
+            refunded, points_lines = {}, {}
             for line in refund.invoice_line_ids:
-                for sale_line in line.sale_line_ids.filtered(lambda sol: not sol.reward_id):
+                for sale_line in line.sale_line_ids:
                     order = sale_line.order_id
+                    if sale_line.reward_id:
+                        # The credit note's share of a points line gives those points back.
+                        if sale_line.price_subtotal:
+                            part = line.price_subtotal / sale_line.price_subtotal
+                            points_lines.setdefault(order, []).append((sale_line, part))
+                        continue
                     refunded[order] = refunded.get(order, 0.0) + line.price_total
                     # A membership sold by the order loses the period the credit note refunds.
                     self.env["clinic.loyalty.household"]._clinic_revoke_period(
@@ -43,4 +49,5 @@ class AccountMove(models.Model):
                     f"account.move:{refund.id}",
                     self.env._("Refund %(refund)s of order %(order)s", refund=refund.name, order=order.name),
                     refund=refund,
+                    given_back=order._clinic_points_given_back(points_lines.get(order, [])),
                 )

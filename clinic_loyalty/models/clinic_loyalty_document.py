@@ -138,11 +138,20 @@ class ClinicLoyaltyDocument(models.AbstractModel):
             .search([(self._clinic_ledger_field, "=", self.id), ("kind", "in", ("spend", "earn"))], order="id")
         )
 
-    def _clinic_reversal_plan(self, ratio, settled=0.0):
+    @api.model
+    def _clinic_points_given_back(self, pairs):
+        """Points a refund gives back through its points lines: ``pairs`` of (line of the
+        document that paid with points, part of its discount the refund returns, 0 to 1),
+        each worth that part of the points the line cost."""
+        return sum(line.points_cost * min(max(part, 0.0), 1.0) for line, part in pairs)
+
+    def _clinic_reversal_plan(self, ratio, settled=0.0, given_back=None):
         """What reversing ``ratio`` of the document changes, per posted line, without posting.
 
         ``[(line, points, amount, missing, settled)]``: a spending line gets back its share of
-        the points it spent; an earning line gives back its share of the points it earned
+        the points it spent, at most ``given_back`` points in all (a refund gives back the
+        points its points lines return, so money and points returned never exceed what the
+        patient paid for the items; None: the share, as a cancellation); an earning line gives back its share of the points it earned
         (``points`` negative) and of the money it counted (``amount``), never beyond what is
         left of it, so partial refunds add up to at most the document. ``settled`` points
         were paid back in money by the refund (the POS deducts their value from the money
@@ -167,6 +176,9 @@ class ClinicLoyaltyDocument(models.AbstractModel):
             if line.kind == "spend":
                 spent, restored = -line.points, sum(undone.mapped("points"))
                 to_restore = round_points(min(spent * ratio, spent - restored))
+                if given_back is not None:
+                    to_restore = round_points(min(to_restore, max(given_back, 0.0)))
+                    given_back -= to_restore
                 if float_compare(to_restore, 0, precision_digits=2) > 0:
                     balances[card] += to_restore
                     plan.append((line, to_restore, 0.0, 0.0, 0.0))
@@ -186,14 +198,15 @@ class ClinicLoyaltyDocument(models.AbstractModel):
             plan.append((line, -take, -card.currency_id.round(to_refund), missing, paid))
         return plan
 
-    def _clinic_reverse(self, ratio, event, reason, refund=None, settled=0.0):
+    def _clinic_reverse(self, ratio, event, reason, refund=None, settled=0.0, given_back=None):
         """Give back ``ratio`` of what the document spent and take back ``ratio`` of what it earned.
 
         Cancellation (ratio 1), credit notes and POS refunds (the refunded share), as
         planned by :meth:`_clinic_reversal_plan`. Each line is reversed on the card it was
         posted on. If the patient has already spent the points it earned, the card is
         emptied, the shortfall is written in the reason and the managers get a to-do
-        (unless the refund deducted its value from the money returned: ``settled``).
+        (unless the refund deducted its value from the money returned: ``settled``). A
+        refund gives back at most ``given_back`` spent points (see the plan).
         ``refund`` (a POS refund, a credit note) is linked on the reversal lines; ``event``
         makes each reversal happen once.
         """
@@ -201,7 +214,7 @@ class ClinicLoyaltyDocument(models.AbstractModel):
         Ledger = self.env["clinic.loyalty.ledger"].sudo()
         origin = self._clinic_origin()
         reversals = Ledger
-        for line, points, amount, missing, paid in self._clinic_reversal_plan(ratio, settled):
+        for line, points, amount, missing, paid in self._clinic_reversal_plan(ratio, settled, given_back):
             card = line.card_id
             key = f"{line.source_key}:undo:{event}"
             if line.kind == "spend":

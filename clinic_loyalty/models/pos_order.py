@@ -292,6 +292,15 @@ class PosOrder(models.Model):
             gross = original._clinic_cap_base()
             if gross <= 0 or refunded <= 0:
                 continue
+            # Spent points come back with the refund's share of the points lines (which the
+            # refund screen adds), so money and points returned never exceed what was paid.
+            given_back = self._clinic_points_given_back(
+                (line.refunded_orderline_id, -line.price_subtotal_incl / line.refunded_orderline_id.price_subtotal_incl)
+                for line in self.lines
+                if line.refunded_orderline_id.order_id == original
+                and line.refunded_orderline_id.reward_id
+                and line.refunded_orderline_id.price_subtotal_incl
+            )
             original._clinic_reverse(
                 min(refunded / gross, 1.0),
                 f"pos.order:{self.id}",
@@ -302,6 +311,7 @@ class PosOrder(models.Model):
                 ),
                 refund=self,
                 settled=settled,
+                given_back=given_back,
             )
             # What the refund kept back settles the first order's shortfall (the POS refunds
             # one order at a time); another order's shortfall goes to the managers.

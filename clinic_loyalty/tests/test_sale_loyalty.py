@@ -144,14 +144,20 @@ class TestSaleOrderLoyalty(ClinicBonusCommon):
         invoice.action_post()
         return invoice
 
-    def _refund(self, invoice, keep_product=None):
+    def _refund(self, invoice, keep_product=None, points_part=1.0):
+        """Credit note of ``invoice``: only ``keep_product``'s lines if given, with
+        ``points_part`` of the points line (the share of the discount the items had)."""
         refund = invoice._reverse_moves()
         if keep_product:
+            points_lines = refund.invoice_line_ids.filtered(lambda line: line.sale_line_ids.reward_id)
             refund.write(
                 {
                     "invoice_line_ids": [
-                        Command.delete(line.id) for line in refund.invoice_line_ids if line.product_id != keep_product
+                        Command.delete(line.id)
+                        for line in refund.invoice_line_ids - points_lines
+                        if line.product_id != keep_product
                     ]
+                    + [Command.update(line.id, {"price_unit": line.price_unit * points_part}) for line in points_lines]
                 }
             )
         refund.action_post()
@@ -169,7 +175,9 @@ class TestSaleOrderLoyalty(ClinicBonusCommon):
         self.assertEqual(self.card.points, 500)
 
         invoice = self._invoice(order)
-        self._refund(invoice, keep_product=implant)
+        # The implant with its half of the points discount: 2000 money and 200 points back.
+        credit_note = self._refund(invoice, keep_product=implant, points_part=0.5)
+        self.assertEqual(credit_note.amount_total, 2000)
 
         # Half of the services refunded: half the earning taken back, half the spending given back.
         reversals = self._ledger(order, "reversal").sorted("id")
@@ -185,6 +193,42 @@ class TestSaleOrderLoyalty(ClinicBonusCommon):
         self.assertEqual(self.card.points, 500)
         self.assertEqual(self.card.clinic_total_spend, 0)
         self.assertAlmostEqual(self.card.points, sum(self.card.clinic_ledger_ids.mapped("points")))
+
+    def test_a_credit_note_returning_the_whole_price_gives_no_points_back(self):
+        """Two 1100 massages paid with 2000 money and 200 points: a credit note of one massage
+        at its full 1100 has returned more money than was paid for it; no points come back."""
+        self._give(300)
+        massage = self._service("Massage", 1100.0, self.categ_implants)
+        order = self._order([(massage, 2)])
+        self._use_points(order, 200)
+        self._confirm(order)
+        self.assertEqual(self.card.points, 300)
+        credit_note = self._invoice(order)._reverse_moves()
+        credit_note.write(
+            {
+                "invoice_line_ids": [
+                    Command.update(line.id, {"quantity": 1}) if line.product_id == massage else Command.delete(line.id)
+                    for line in credit_note.invoice_line_ids
+                ]
+            }
+        )
+        credit_note.action_post()
+        self.card.invalidate_recordset()
+        self.assertEqual(credit_note.amount_total, 1100)
+        reversals = self._ledger(order, "reversal")
+        self.assertEqual(reversals.mapped("points"), [-100], "only the earned points of the massage are taken back")
+        self.assertEqual(self.card.points, 200)
+
+    def test_a_credit_note_after_the_earned_points_were_spent_tells_the_manager(self):
+        order = self._confirm(self._order([(self.service, 1)]))
+        invoice = self._invoice(order)
+        self.card._clinic_post("spend", -150, "Spent elsewhere")
+        credit_note = self._refund(invoice)
+        reversal = self._ledger(order, "reversal")
+        self.assertEqual((reversal.points, reversal.refund_move_id), (-70, credit_note))
+        self.assertIn("150 Points already spent, not taken back", reversal.reason)
+        self.assertEqual(self.card.points, 0)
+        self.assertRegex(self.card.activity_ids.note, r"should take back 150 Points that the order earned")
 
     def test_points_earned_when_the_invoice_is_paid(self):
         self.program.clinic_earn_trigger = "paid"
