@@ -11,6 +11,7 @@ from . import loyalty_card_pos
 from . import clinic_loyalty_ledger
 from . import clinic_loyalty_reminder
 from . import clinic_loyalty_membership_plan
+from . import non_earning_products
 from . import clinic_loyalty_household
 from . import res_partner
 from . import sale_order

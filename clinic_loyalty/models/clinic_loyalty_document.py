@@ -1,6 +1,8 @@
 from odoo import api, models
 from odoo.tools import float_compare, float_is_zero, format_amount
 
+from ..tools.guard import server_write
+
 
 class ClinicLoyaltyDocument(models.AbstractModel):
     """The order engine: one code path for every document that moves clinic points.
@@ -97,8 +99,12 @@ class ClinicLoyaltyDocument(models.AbstractModel):
             document=self,
         )
         if created:
-            card._clinic_refresh_spend_and_tier(origin=origin)
-            if line.points > 0:
+            # One notice per visit: the earning's says the new tier too, if the order moved it.
+            earned = line.points > 0
+            change = card._clinic_refresh_spend_and_tier(origin=origin, notify=not earned)
+            if earned:
+                if change.old_tier_id:
+                    server_write(line).tier_change_id = change
                 line._clinic_notify()
         return line
 
@@ -151,9 +157,10 @@ class ClinicLoyaltyDocument(models.AbstractModel):
         ``[(line, points, amount, missing, settled)]``: a spending line gets back its share of
         the points it spent, at most ``given_back`` points in all (a refund gives back the
         points its points lines return, so money and points returned never exceed what the
-        patient paid for the items; None: the share, as a cancellation); an earning line gives back its share of the points it earned
-        (``points`` negative) and of the money it counted (``amount``), never beyond what is
-        left of it, so partial refunds add up to at most the document. ``settled`` points
+        patient paid for the items; None: the share, as a cancellation); an earning line gives
+        back its share of the points it earned (``points`` negative) and of the money it
+        counted (``amount``), never beyond what is left of it, so partial refunds add up to at
+        most the document. ``settled`` points
         were paid back in money by the refund (the POS deducts their value from the money
         returned): they are not taken from the card. What the card no longer holds is
         ``missing``: a balance never goes below zero. Lines are taken in posting order and

@@ -378,14 +378,25 @@ class ClinicLoyaltyHousehold(models.Model):
         """First day of the membership period that contains ``day``."""
         self.ensure_one()
         day = day or fields.Date.context_today(self)
-        periods = self.period_ids.filtered(lambda p: not p.cancelled and p.date_start <= day <= p.date_end)
-        return periods[:1].date_start or self.date_start or day
+        period = self.env["clinic.loyalty.membership.period"].search_fetch(
+            [
+                ("household_id", "=", self.id),
+                ("cancelled", "=", False),
+                ("date_start", "<=", day),
+                ("date_end", ">=", day),
+            ],
+            ["date_start"],
+            limit=1,
+        )
+        return period.date_start or self.date_start or day
 
     def _clinic_vouchers_left(self, day=None):
         """{voucher: uses left in the current period}."""
         self.ensure_one()
         start = self._clinic_period_start(day)
-        used = self.voucher_use_ids.filtered(lambda use: use.voucher_id and use.date >= start)
+        used = self.env["clinic.loyalty.voucher.use"].search_fetch(
+            [("household_id", "=", self.id), ("voucher_id", "!=", False), ("date", ">=", start)], ["voucher_id"]
+        )
         return {
             voucher: voucher.count - len(used.filtered(lambda u, v=voucher: u.voucher_id == v))
             for voucher in self.plan_id.voucher_ids
@@ -452,11 +463,10 @@ class ClinicLoyaltyHousehold(models.Model):
         """Record the benefits a member used (once per line); ``grosses`` maps keys to gross amounts."""
         self.ensure_one()
         Use = self.env["clinic.loyalty.voucher.use"].sudo()
-        for key, voucher, amount, final in allocation:
-            source_key = f"{key_prefix}{key}"
-            if Use.search_count([("source_key", "=", source_key)]):
-                continue
-            Use.create(
+        keys = [f"{key_prefix}{key}" for key, *_rest in allocation]
+        recorded = set(Use.search_fetch([("source_key", "in", keys)], ["source_key"]).mapped("source_key"))
+        Use.create(
+            [
                 {
                     "household_id": self.id,
                     "voucher_id": voucher.id,
@@ -466,7 +476,10 @@ class ClinicLoyaltyHousehold(models.Model):
                     "discount_amount": max(grosses[key] - amount - final, 0.0),
                     "source_key": source_key,
                 }
-            )
+                for source_key, (key, voucher, amount, final) in zip(keys, allocation, strict=True)
+                if source_key not in recorded
+            ]
+        )
 
     def _compute_unused_vouchers_text(self):
         for household in self:

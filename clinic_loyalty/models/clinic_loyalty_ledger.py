@@ -56,6 +56,13 @@ class ClinicLoyaltyLedger(models.Model):
     )
     reason = fields.Char(required=True, readonly=True)
     origin = fields.Char(string="Source Document", readonly=True)
+    tier_change_id = fields.Many2one(
+        comodel_name="clinic.loyalty.tier.history",
+        string="Tier Change",
+        readonly=True,
+        ondelete="set null",
+        help="The tier change this earning caused: the patient's notice of the earning says it too.",
+    )
     sale_order_id = fields.Many2one(
         comodel_name="sale.order",
         string="Sales Order",
@@ -192,7 +199,7 @@ class ClinicLoyaltyLedger(models.Model):
         return max(expiries)
 
     def write(self, vals):
-        if set(vals) - {"remaining_points"} or not is_server_write(self.env):
+        if set(vals) - {"remaining_points", "tier_change_id"} or not is_server_write(self.env):
             raise UserError(
                 self.env._(
                     "Loyalty ledger lines cannot be changed. To correct a balance, a loyalty "

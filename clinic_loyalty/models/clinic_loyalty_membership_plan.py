@@ -174,7 +174,7 @@ class ClinicLoyaltyVoucherUse(models.Model):
     origin = fields.Char(string="Source Document")
     voucher_amount = fields.Float(help="Amount the voucher took off the service.")
     discount_amount = fields.Float(string="Member Discount")
-    saved = fields.Float(compute="_compute_saved", store=True)
+    saved = fields.Float(compute="_compute_saved", store=True, precompute=True)
     source_key = fields.Char(required=True)
 
     _sql_constraints = [

@@ -16,12 +16,17 @@ class ClinicLoyaltyNotificationMixin(models.AbstractModel):
     _clinic_mail_template = None
     _clinic_sms_template = None
 
+    def _clinic_template(self, xmlid):
+        """The template of ``xmlid`` (None if deleted), from Odoo's cache of external ids."""
+        model, res_id = self.env["ir.model.data"]._xmlid_to_res_model_res_id(xmlid, raise_if_not_found=False)
+        return self.env[model].browse(res_id) if res_id else None
+
     def _clinic_notify(self):
         recipients = self.filtered(lambda rec: rec.card_id.partner_id.clinic_consent_reminders)
         if not recipients:
             return
-        mail_template = self.env.ref(self._clinic_mail_template, raise_if_not_found=False)
-        sms_template = self.env.ref(self._clinic_sms_template, raise_if_not_found=False)
+        mail_template = self._clinic_template(self._clinic_mail_template)
+        sms_template = self._clinic_template(self._clinic_sms_template)
         by_email = recipients.filtered(
             lambda rec: rec.card_id.program_id.clinic_notify_email and rec.card_id.partner_id.email
         )

@@ -45,10 +45,11 @@ class LoyaltyCard(models.Model):
             return self.env["clinic.loyalty.tier"]
         return self.clinic_tier_id or program._clinic_tier_for_spend(self.clinic_qualifying_spend)
 
-    def _clinic_refresh_spend_and_tier(self, origin=None):
+    def _clinic_refresh_spend_and_tier(self, origin=None, notify=True):
         """Store the card's spend after an order or a refund; move it up (or down) a tier.
 
-        Returns the tier change record, if the tier changed.
+        Returns the tier change record, if the tier changed. ``notify=False``: the caller
+        tells the patient (an order's earning notice says the new tier too).
         """
         self.ensure_one()
         qualifying, total = self._clinic_read_spend()
@@ -73,7 +74,8 @@ class LoyaltyCard(models.Model):
                 }
             )
         )
-        change._clinic_notify_changes()
+        if notify:
+            change._clinic_notify_changes()
         return change
 
     @api.model

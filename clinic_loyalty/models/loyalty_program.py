@@ -1,4 +1,4 @@
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import float_round
 
@@ -217,7 +217,20 @@ class LoyaltyProgram(models.Model):
     def _clinic_non_earning_product_ids(self):
         """Products whose sale earns no points: membership fees, gift cards and e-wallet
         top-ups (prepaid credit earns when it is spent on services), and rewards' discount
-        products (a refund's deduction for points already spent). One query."""
+        products (a refund's deduction for points already spent). Configuration: read once
+        and kept in Odoo's cache until a plan, rule, reward or programme type changes."""
+        return self._clinic_read_non_earning_product_ids()
+
+    @api.model
+    @tools.ormcache()
+    def _clinic_membership_product_ids(self):
+        """Products that sell a membership plan (cached like the non-earning products)."""
+        self.env["clinic.loyalty.membership.plan"].flush_model(["product_id"])
+        self.env.cr.execute("SELECT product_id FROM clinic_loyalty_membership_plan")
+        return frozenset(row[0] for row in self.env.cr.fetchall())
+
+    @tools.ormcache()
+    def _clinic_read_non_earning_product_ids(self):
         self.env["clinic.loyalty.membership.plan"].flush_model(["product_id"])
         self.env["loyalty.reward"].flush_model(["discount_line_product_id"])
         self.env["loyalty.rule"].flush_model(["product_ids", "program_id"])
@@ -235,7 +248,7 @@ class LoyaltyProgram(models.Model):
             SELECT discount_line_product_id FROM loyalty_reward WHERE discount_line_product_id IS NOT NULL
             """
         )
-        return {row[0] for row in self.env.cr.fetchall()}
+        return frozenset(row[0] for row in self.env.cr.fetchall())
 
     @api.model
     def _load_pos_data_fields(self, config_id):

@@ -247,10 +247,13 @@ class PosOrder(models.Model):
     def _clinic_sell_memberships(self):
         """A paid POS order selling a membership plan's product starts or renews the membership."""
         self.ensure_one()
+        sold = set(self.lines.product_id.ids) & self.env["loyalty.program"]._clinic_membership_product_ids()
+        if not sold:
+            return
         plans = (
             self.env["clinic.loyalty.membership.plan"]
             .sudo()
-            .search([("product_id", "in", self.lines.product_id.ids), ("company_id", "=", self.company_id.id)])
+            .search([("product_id", "in", list(sold)), ("company_id", "=", self.company_id.id)])
         )
         for line in self.lines.filtered(lambda pol: pol.product_id in plans.product_id and pol.qty > 0):
             if not self.partner_id:

@@ -258,12 +258,13 @@ class ResPartner(models.Model):
         """The card this patient earns into and pays from in ``program``: their household's
         (the holder's) while an active membership shares points, else their own."""
         self.ensure_one()
-        Card = self.env["loyalty.card"].sudo()
         household = self._clinic_household(program.company_id)
         partner = self
         if household and household.plan_id.share_points and household._clinic_is_member_active():
             partner = household.holder_id
-        return Card.search([("program_id", "=", program.id), ("partner_id", "=", partner.id)], limit=1)
+        # Read through the partner's cards (kept in the record cache for the transaction,
+        # and updated by Odoo when a card is created): an order asks several times.
+        return partner.sudo().clinic_card_ids.filtered(lambda card: card.active and card.program_id == program)[:1]
 
     def _clinic_household(self, company):
         """The patient's household, read as the system, if it belongs to ``company`` (empty if not).

@@ -260,8 +260,9 @@ class SaleOrder(models.Model):
             card = order._clinic_card()
             if not card:
                 continue
-            # Locked first: two orders spending one (household) balance wait for each other.
-            card._clinic_lock()
+            if order._clinic_points_lines(card):
+                # Locked first: two orders spending one (household) balance wait for each other.
+                card._clinic_lock()
             order._clinic_post_spending_points(card, order._clinic_points_to_spend(card))
             if card.program_id.clinic_earn_trigger == "confirm":
                 order._clinic_post_earning(card)
@@ -343,9 +344,10 @@ class SaleOrder(models.Model):
                     order.name,
                     f"sale.order.line:{order.clinic_loyalty_round}:",
                 )
-            plans = Plan.search(
-                [("product_id", "in", order.order_line.product_id.ids), ("company_id", "=", order.company_id.id)]
-            )
+            sold = set(order.order_line.product_id.ids) & self.env["loyalty.program"]._clinic_membership_product_ids()
+            if not sold:
+                continue
+            plans = Plan.search([("product_id", "in", list(sold)), ("company_id", "=", order.company_id.id)])
             for line in order.order_line.filtered(lambda sol, plans=plans: sol.product_id in plans.product_id):
                 plan = plans.filtered(lambda p, line=line: p.product_id == line.product_id)
                 self.env["clinic.loyalty.household"]._clinic_sell_membership(

@@ -57,7 +57,9 @@ class TestTiers(ClinicBonusCommon):
         self.assertEqual(history[1].spend, 60000)
         sms = self.env["sms.sms"].search([("partner_id", "=", self.patient.id), ("body", "like", "tier")])
         self.assertEqual(
-            sms.mapped("body"), ["Your tier is now Gold", "Your tier is now Silver"], "a first tier is not news"
+            [body.split("; ", 3)[-1] for body in sms.mapped("body")],
+            ["your tier is now Gold", "your tier is now Silver"],
+            "one message per visit says the points and the new tier; a first tier is not news",
         )
 
     def test_rate_of_the_new_tier_applies_to_the_crossing_order_when_configured(self):
