@@ -73,6 +73,12 @@ def parse_args(argv=None):
         help="share of the generated patients with an email address (notifications are then queued "
         "for them, e.g. on tier changes); default 0",
     )
+    parser.add_argument(
+        "--year-end",
+        action="store_true",
+        help="every lot falls due the same day (clinics that expire points on a fixed date): all "
+        "--lines lots are open and expired yesterday, for the expiry job",
+    )
     parser.add_argument("--seed", type=float, default=0.42, help="PostgreSQL random seed, -1..1")
     parser.add_argument("--expiry-batch", type=int, default=10000)
     parser.add_argument("--tier-batch", type=int, default=50000)
@@ -143,6 +149,7 @@ class Bench(BenchBase):
             "history": f"{history} months",
             "validity": f"{self.validity} months",
             "keep_open": keep_open,
+            "year_end": args.year_end,
             "email_share": args.email_share,
             "rate": 5.0,
         }
@@ -224,8 +231,9 @@ class Bench(BenchBase):
                 CREATE TEMP TABLE bench_lot ON COMMIT DROP AS
                 SELECT c.card_id, c.partner_id, x.date, x.amount,
                        floor(x.amount * %(rate)s / 100.0)::float AS points,
-                       (x.date + %(validity)s::interval)::date AS expiry_date,
-                       (x.date + %(validity)s::interval)::date >= %(today)s OR x.keep AS open
+                       CASE WHEN %(year_end)s THEN %(today)s::date - 1
+                            ELSE (x.date + %(validity)s::interval)::date END AS expiry_date,
+                       %(year_end)s OR (x.date + %(validity)s::interval)::date >= %(today)s OR x.keep AS open
                   FROM (SELECT 1 + floor(random() * %(n)s)::int AS rn,
                                date_trunc('second', %(now)s - random() * %(history)s::interval) AS date,
                                round((500 + random() * 19500)::numeric)::float AS amount,

@@ -128,8 +128,9 @@ class ClinicLoyaltyLedger(models.Model):
             """
             CREATE UNIQUE INDEX IF NOT EXISTS clinic_loyalty_ledger_card_source_key_uniq
                 ON clinic_loyalty_ledger (card_id, source_key) WHERE source_key IS NOT NULL;
-            CREATE INDEX IF NOT EXISTS clinic_loyalty_ledger_open_lots_idx
-                ON clinic_loyalty_ledger (expiry_date, card_id) WHERE remaining_points > 0;
+            DROP INDEX IF EXISTS clinic_loyalty_ledger_open_lots_idx;
+            CREATE INDEX IF NOT EXISTS clinic_loyalty_ledger_open_lots_key_idx
+                ON clinic_loyalty_ledger (expiry_date, card_id, id) WHERE remaining_points > 0;
             """
         )
 

@@ -256,37 +256,67 @@ class LoyaltyCard(models.Model):
     # Expiry ----------------------------------------------------------------------------
 
     @api.model
-    def _cron_clinic_expire_lots(self, batch_size=10000):
-        """Burn what is left of the lots whose expiry date has passed, one batch per call.
+    def _cron_clinic_expire_lots(self, batch_size=50000, limit=2000000):
+        """Burn what is left of the lots whose expiry date has passed; up to ``limit`` lots a call.
 
-        Set-based, because a clinic with a million ledger lines expires thousands of lots a
-        night: a few statements write every expiry line, its lot use and the new balances.
-        Each lot expires through its own ledger line (source ``expire:<lot id>``, UNIQUE per
-        card), so an interrupted or repeated run never burns a lot twice. Progress is
-        reported to the scheduler, which calls again while lots remain.
+        Set-based, because clinics that expire points on a fixed date burn a year's lots in
+        one night: each batch of ``batch_size`` lots is a few statements that write every
+        expiry line, its lot use and the new balances. Batches follow the index of open lots
+        (expiry date, card, id) from where the previous one stopped, so a batch never
+        re-reads the lots already burnt. Each lot expires through its own ledger line
+        (source ``expire:<lot id>``, UNIQUE per card), so an interrupted or repeated run
+        never burns a lot twice. Progress is reported to the scheduler, which calls again
+        while lots remain.
         """
         self.env.flush_all()
         cr = self.env.cr
         today = fields.Date.context_today(self)
+        done, after, more = 0, None, True
+        while more and done < limit:
+            batch = min(batch_size, limit - done)
+            cr.execute(
+                SQL(
+                    """
+                    SELECT id, card_id, expiry_date FROM clinic_loyalty_ledger
+                     WHERE remaining_points > 0 AND expiry_date < %(today)s %(after)s
+                  -- the order of the partial index on open lots: a range scan from the last batch
+                  ORDER BY expiry_date, card_id, id
+                     LIMIT %(limit)s
+                    """,
+                    today=today,
+                    after=SQL("AND (expiry_date, card_id, id) > (%s, %s, %s)", *after) if after else SQL(),
+                    limit=batch,
+                )
+            )
+            lots = cr.fetchall()
+            more = len(lots) == batch
+            if not lots:
+                break
+            after = (lots[-1][2], lots[-1][1], lots[-1][0])
+            done += self._clinic_expire_batch([lot[0] for lot in lots], sorted({lot[1] for lot in lots}))
+        self.env.invalidate_all()
+        remaining = 0
+        if more and after:
+            # A lower bound (at most one more call's worth): enough for the scheduler to call again.
+            cr.execute(
+                """
+                SELECT COUNT(*) FROM (
+                    SELECT 1 FROM clinic_loyalty_ledger
+                     WHERE remaining_points > 0 AND expiry_date < %s AND (expiry_date, card_id, id) > (%s, %s, %s)
+                     LIMIT %s) due
+                """,
+                [today, *after, limit],
+            )
+            remaining = cr.fetchone()[0]
+        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+        return done
+
+    @api.model
+    def _clinic_expire_batch(self, lot_ids, card_ids):
+        """Expire the given open lots (of the given cards, in id order); return how many."""
+        cr = self.env.cr
         # Cards first, in id order, as every other posting does: concurrent postings on a
         # card wait for us instead of deadlocking.
-        cr.execute(
-            """
-            SELECT card_id, array_agg(id ORDER BY id)
-              FROM (SELECT id, card_id FROM clinic_loyalty_ledger
-                     WHERE remaining_points > 0 AND expiry_date < %s
-                  -- the order of the partial index on open lots (expiry_date, card_id): a range scan
-                  ORDER BY expiry_date, card_id, id LIMIT %s) lots
-          GROUP BY card_id
-            """,
-            [today, batch_size],
-        )
-        rows = cr.fetchall()
-        if not rows:
-            self.env["ir.cron"]._notify_progress(done=0, remaining=0)
-            return 0
-        card_ids = [row[0] for row in rows]
-        lot_ids = [lot_id for row in rows for lot_id in row[1]]
         cr.execute("SELECT id FROM loyalty_card WHERE id = ANY(%s) ORDER BY id FOR UPDATE", [card_ids])
         reason = self.env._("Points earned on %(date)s expired")
         cr.execute(
@@ -340,17 +370,7 @@ class LoyaltyCard(models.Model):
                 placeholder="%(date)s",
             )
         )
-        done = sum(row[0] for row in cr.fetchall())
-        self.env.invalidate_all()
-        remaining = 0
-        if len(lot_ids) >= batch_size:
-            cr.execute(
-                "SELECT COUNT(*) FROM clinic_loyalty_ledger WHERE remaining_points > 0 AND expiry_date < %s",
-                [today],
-            )
-            remaining = cr.fetchone()[0]
-        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
-        return done
+        return sum(row[0] for row in cr.fetchall())
 
     @api.model
     def _cron_clinic_send_expiry_reminders(self, batch_size=1000):

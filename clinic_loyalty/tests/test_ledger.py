@@ -75,9 +75,11 @@ class TestPointsLedger(ClinicLoyaltyCommon):
         for card in cards:
             card._clinic_post("earn", 10, "old", expiry_date=date(2020, 1, 1))
         Card = self.env["loyalty.card"]
-        self.assertEqual(Card._cron_clinic_expire_lots(batch_size=3), 3)
-        self.assertEqual(Card._cron_clinic_expire_lots(batch_size=3), 2)
-        self.assertEqual(Card._cron_clinic_expire_lots(batch_size=3), 0)
+        # Batches of 2 within a call, at most 3 lots a call: the scheduler calls again.
+        self.assertEqual(Card._cron_clinic_expire_lots(batch_size=2, limit=3), 3)
+        self.assertEqual(Card._cron_clinic_expire_lots(batch_size=2, limit=3), 2)
+        self.assertEqual(Card._cron_clinic_expire_lots(batch_size=2, limit=3), 0)
+        self.assertEqual(len(cards.clinic_ledger_ids.filtered(lambda line: line.kind == "expire")), 5)
         self.assertEqual(cards.mapped("points"), [0.0] * 5)
 
     def test_an_event_reaches_a_card_once(self):

@@ -94,6 +94,45 @@ class TestPosLoyalty(TestPoSCommon):
         self.card.invalidate_recordset()
         return self.env["pos.order"].browse(result["pos.order"][0]["id"])
 
+    def _sync_costs(self, data, queries):
+        self.env.flush_all()
+        self.env.invalidate_all()
+        with self.assertQueryCount(queries):
+            result = self.env["pos.order"].sync_from_ui([data])
+        return self.env["pos.order"].browse(result["pos.order"][0]["id"])
+
+    def test_a_pos_sync_with_points_costs_at_most_15_queries_more_than_on_a_plain_programme(self):
+        """The same order (a 2200 service, 200 paid with points) synced on the clinic
+        programme and on a plain loyalty programme: the clinic posts spending, earning and
+        the patient's notices within the sync; stock leaves the points to a later call."""
+        (self.env["loyalty.program"].search([]) - self.program).action_archive()
+        self.program.write({"clinic_notify_email": True, "clinic_notify_sms": True})
+        self.patient.sudo().write({"email": "pos@example.com", "phone": "+7 912 555 00 01"})
+        self.card._clinic_post("earn", 1000, "Opening")
+        self._sync(self._order_data([(self.service, 1)]))  # Odoo's caches, as on a running terminal
+        clinic = self._sync_costs(self._order_data([(self.service, 1), self._reward_line(200)]), 168)
+        self.assertEqual(sorted(clinic.sudo().clinic_ledger_ids.mapped("kind")), ["earn", "spend"])
+
+        plain = self.env["loyalty.program"].create(
+            {
+                "name": "Plain POS Loyalty",
+                "program_type": "loyalty",
+                "applies_on": "both",
+                "trigger": "auto",
+                "pos_ok": True,
+                "rule_ids": [(0, 0, {"reward_point_mode": "money", "reward_point_amount": 1})],
+                "reward_ids": [(0, 0, {"reward_type": "discount", "discount_mode": "per_point", "discount": 1})],
+            }
+        )
+        customer = self.env["res.partner"].create({"name": "Plain POS Customer"})
+        card = self.env["loyalty.card"].create({"program_id": plain.id, "partner_id": customer.id, "points": 1000})
+        data = self._order_data([(self.service, 1), self._reward_line(200)], customer=customer)
+        for line in data["lines"]:
+            if line[2].get("reward_id"):
+                line[2].update({"reward_id": plain.reward_ids.id, "coupon_id": card.id})
+        self._sync(self._order_data([(self.service, 1)], customer=customer))
+        self._sync_costs(data, 159)  # 9 fewer
+
     def test_the_server_gives_the_points_whatever_the_browser_claims(self):
         order = self._sync(self._order_data([(self.service, 1)]))
         self.assertEqual(order.state, "paid")
