@@ -335,7 +335,10 @@ class LoyaltyProgram(models.Model):
 
     def _clinic_points_reward(self):
         """The programme's points discount (money per point): how a point is valued when a
-        refund pays back in money points the patient has already spent (empty if none)."""
+        refund pays back in money points the patient has already spent (empty if none, or
+        for no programme: a company without a clinic programme)."""
+        if not self:
+            return self.env["loyalty.reward"]
         self.ensure_one()
         return self.reward_ids.filtered(
             lambda reward: reward.reward_type == "discount" and reward.discount_mode == "per_point" and reward.discount

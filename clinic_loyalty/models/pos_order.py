@@ -325,6 +325,8 @@ class PosOrder(models.Model):
         product at a positive price (the refund screen's deduction for points already spent),
         valued at the programme's money per point."""
         self.ensure_one()
+        if not self.lines.refunded_orderline_id:
+            return 0.0
         reward = self.company_id.clinic_loyalty_program_id._clinic_points_reward()
         if not reward:
             return 0.0

@@ -133,6 +133,21 @@ class TestPosLoyalty(TestPoSCommon):
         self._sync(self._order_data([(self.service, 1)], customer=customer))
         self._sync_costs(data, 159)  # 9 fewer
 
+    def test_a_company_without_a_clinic_programme_syncs_sales_and_refunds_as_stock(self):
+        self.company.clinic_loyalty_program_id = False
+        order = self._sync(self._order_data([(self.massage, 2)]))
+        self.assertEqual(order.state, "paid")
+        line = order.lines.filtered(lambda line: line.product_id == self.massage)
+        refund = self._sync(
+            self.create_ui_order_data(
+                [{"product": self.massage, "quantity": -1, "refunded_orderline_id": line.id}], customer=self.patient
+            )
+        )
+        self.assertEqual(refund.state, "paid")
+        self.assertEqual(self.env["pos.order"].clinic_refund_reward_shares(order.id, {str(line.id): 1}),
+                         {"shares": [], "settle": False})  # fmt: skip
+        self.assertFalse(order.sudo().clinic_ledger_ids)
+
     def test_the_server_gives_the_points_whatever_the_browser_claims(self):
         order = self._sync(self._order_data([(self.service, 1)]))
         self.assertEqual(order.state, "paid")

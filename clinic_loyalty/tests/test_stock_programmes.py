@@ -27,6 +27,24 @@ class TestStockProgrammes(ClinicLoyaltyCommon):
         self.assertEqual(self.plain_card.points, -5)
         self.assertFalse(self.plain_card.clinic_ledger_ids, "no clinic ledger for other programmes")
 
+    def test_a_plain_card_keeps_stocks_when_reaching_messages(self):
+        template = self.env["mail.template"].create(
+            {
+                "name": "Pharmacy milestone",
+                "model_id": self.env["ir.model"]._get_id("loyalty.card"),
+                "subject": "40 points reached",
+                "body_html": "<p>40 points reached</p>",
+                "email_to": "pharmacy@example.com",
+            }
+        )
+        self.env["loyalty.mail"].create(
+            {"program_id": self.plain.id, "trigger": "points_reach", "points": 40, "mail_template_id": template.id}
+        )
+        self.customer.email = "pharmacy@example.com"
+        self.plain_card.points = 50
+        mail = self.env["mail.mail"].search([("subject", "=", "40 points reached")])
+        self.assertEqual(len(mail), 1, "stock's 'when reaching' message")
+
     def test_the_balance_screen_keeps_stock_rights_for_other_programmes(self):
         salesman = new_test_user(
             self.env, login="pharmacy_salesman", groups="base.group_user,sales_team.group_sale_salesman"
