@@ -313,61 +313,75 @@ class LoyaltyCard(models.Model):
 
     @api.model
     def _clinic_expire_batch(self, lot_ids, card_ids):
-        """Expire the given open lots (of the given cards, in id order); return how many."""
+        """Expire the given open lots (of the given cards, in id order); return how many.
+
+        One expiry line per card burns all its lots of the batch; a lot use per lot records
+        exactly what each lot lost, and each lot is left with nothing. A lot already burnt
+        (an earlier or a concurrent run) is skipped, and the line's source (``expire:`` and
+        its first lot) is UNIQUE per card, so no lot is burnt twice.
+        """
         cr = self.env.cr
         # Cards first, in id order, as every other posting does: concurrent postings on a
         # card wait for us instead of deadlocking.
         cr.execute("SELECT id FROM loyalty_card WHERE id = ANY(%s) ORDER BY id FOR UPDATE", [card_ids])
-        reason = self.env._("Points earned on %(date)s expired")
         cr.execute(
             SQL(
                 """
                 WITH lots AS (
-                    SELECT lot.id, lot.card_id, lot.partner_id, lot.program_id, lot.company_id, lot.origin,
-                           lot.remaining_points, lot.date,
-                           card.points - SUM(lot.remaining_points) OVER (PARTITION BY lot.card_id ORDER BY lot.id)
-                               AS balance_after
-                      FROM clinic_loyalty_ledger lot
-                      JOIN loyalty_card card ON card.id = lot.card_id
-                     WHERE lot.id = ANY(%(lots)s) AND lot.remaining_points > 0
+                    SELECT id, card_id, remaining_points, date
+                      FROM clinic_loyalty_ledger
+                     WHERE id = ANY(%(lots)s) AND remaining_points > 0
+                ), per_card AS (
+                    SELECT card_id, SUM(remaining_points) AS points, COUNT(*) AS lots, MIN(id) AS first_lot,
+                           MIN(date) AS first_date, MAX(date) AS last_date
+                      FROM lots
+                  GROUP BY card_id
                 ), lines AS (
                     INSERT INTO clinic_loyalty_ledger (
                         card_id, partner_id, program_id, company_id, kind, points, date, user_id, reason,
-                        origin, source_key, remaining_points, amount, balance_after,
+                        source_key, remaining_points, amount, balance_after,
                         create_uid, create_date, write_uid, write_date)
-                    SELECT lots.card_id, lots.partner_id, lots.program_id, lots.company_id, 'expire',
-                           -lots.remaining_points, %(now)s, %(uid)s,
-                           replace(%(reason)s, %(placeholder)s, to_char(lots.date, 'YYYY-MM-DD')),
-                           lots.origin, 'expire:' || lots.id, 0, 0, lots.balance_after,
+                    SELECT card.id, card.partner_id, card.program_id, card.company_id, 'expire', -per_card.points,
+                           %(now)s, %(uid)s,
+                           CASE WHEN per_card.first_date::date = per_card.last_date::date
+                                THEN replace(%(one_day)s, %(date)s, to_char(per_card.first_date, 'YYYY-MM-DD'))
+                                ELSE replace(replace(%(days)s, %(first)s, to_char(per_card.first_date, 'YYYY-MM-DD')),
+                                             %(last)s, to_char(per_card.last_date, 'YYYY-MM-DD'))
+                           END,
+                           'expire:' || per_card.first_lot, 0, 0, card.points - per_card.points,
                            %(uid)s, %(now)s, %(uid)s, %(now)s
-                      FROM lots
+                      FROM per_card
+                      JOIN loyalty_card card ON card.id = per_card.card_id
                         ON CONFLICT (card_id, source_key) WHERE source_key IS NOT NULL DO NOTHING
-                 RETURNING id, source_key, card_id, points
+                 RETURNING id, card_id
                 ), uses AS (
                     INSERT INTO clinic_loyalty_lot_use (line_id, lot_id, points, create_uid, create_date,
                                                         write_uid, write_date)
-                    SELECT lines.id, substr(lines.source_key, 8)::int, -lines.points,
-                           %(uid)s, %(now)s, %(uid)s, %(now)s
+                    SELECT lines.id, lots.id, lots.remaining_points, %(uid)s, %(now)s, %(uid)s, %(now)s
                       FROM lines
+                      JOIN lots ON lots.card_id = lines.card_id
                 ), burnt AS (
                     UPDATE clinic_loyalty_ledger lot
                        SET remaining_points = 0, write_uid = %(uid)s, write_date = %(now)s
-                      FROM lines
-                     WHERE lot.id = substr(lines.source_key, 8)::int
-                ), per_card AS (
-                    SELECT card_id, SUM(points) AS points, COUNT(*) AS lots FROM lines GROUP BY card_id
+                      FROM lots
+                      JOIN lines ON lines.card_id = lots.card_id
+                     WHERE lot.id = lots.id
                 )
                 UPDATE loyalty_card card
-                   SET points = card.points + per_card.points
+                   SET points = card.points - per_card.points
                   FROM per_card
+                  JOIN lines ON lines.card_id = per_card.card_id
                  WHERE card.id = per_card.card_id
              RETURNING per_card.lots
                 """,
                 lots=lot_ids,
                 now=fields.Datetime.now(),
                 uid=self.env.uid,
-                reason=reason,
-                placeholder="%(date)s",
+                one_day=self.env._("Points earned on %(date)s expired"),
+                days=self.env._("Points earned from %(first)s to %(last)s expired"),
+                date="%(date)s",
+                first="%(first)s",
+                last="%(last)s",
             )
         )
         return sum(row[0] for row in cr.fetchall())

@@ -66,6 +66,22 @@ class TestPointsLedger(ClinicLoyaltyCommon):
         self.assertEqual(self.card.points, 25)
         self.assertBalanceIsLedgerSum(self.card)
 
+    def test_a_year_end_expiry_burns_each_lot_exactly_with_one_line_per_card(self):
+        with freeze_time("2026-03-01"):
+            march = self.card._clinic_post("earn", 100, "Order S010", expiry_date=date(2026, 12, 31))
+        with freeze_time("2026-09-01"):
+            september = self.card._clinic_post("earn", 50, "Order S011", expiry_date=date(2026, 12, 31))
+            self.card._clinic_post("spend", -30, "Order S012")
+        with freeze_time("2027-01-01"):
+            self.assertEqual(self.env["loyalty.card"]._cron_clinic_expire_lots(), 2)
+        expired = self.card.clinic_ledger_ids.filtered(lambda line: line.kind == "expire")
+        self.assertEqual((expired.points, expired.balance_after), (-120, 0))
+        self.assertEqual(expired.reason, "Points earned from 2026-03-01 to 2026-09-01 expired")
+        uses = self.env["clinic.loyalty.lot.use"].search([("line_id", "=", expired.id)])
+        self.assertEqual(sorted((u.lot_id.id, u.points) for u in uses), [(march.id, 70), (september.id, 50)])
+        self.assertEqual((march.remaining_points, september.remaining_points), (0, 0))
+        self.assertBalanceIsLedgerSum(self.card)
+
     def test_expiry_runs_in_batches_and_reports_progress(self):
         cards = (
             self.env["res.partner"]
