@@ -186,8 +186,8 @@ class Bench(BenchBase):
         extra_cols = SQL("").join(SQL(", %s", SQL.identifier(col)) for col in extra)
         extra_vals = SQL("").join(SQL(", %s", value) for value in extra.values())
         with self.step(f"insert {n} patients (res_partner)"):
-            cr.execute("CREATE TEMP TABLE bench_card (rn int PRIMARY KEY, card_id int, partner_id int) ON COMMIT DROP")
-            cr.execute("CREATE TEMP TABLE bench_partner (rn int PRIMARY KEY, partner_id int) ON COMMIT DROP")
+            cr.execute("CREATE TEMP TABLE bench_card (rn int PRIMARY KEY, card_id int, partner_id int)")
+            cr.execute("CREATE TEMP TABLE bench_partner (rn int PRIMARY KEY, partner_id int)")
             cr.execute(
                 SQL(
                     """
@@ -236,7 +236,7 @@ class Bench(BenchBase):
         with self.step(f"draw {m} lots (temporary table)"):
             cr.execute(
                 """
-                CREATE TEMP TABLE bench_lot ON COMMIT DROP AS
+                CREATE TEMP TABLE bench_lot AS
                 SELECT c.card_id, c.partner_id, x.date, x.amount,
                        floor(x.amount * %(rate)s / 100.0)::float AS points,
                        CASE WHEN %(year_end)s THEN %(today)s::date - 1
