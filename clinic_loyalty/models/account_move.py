@@ -30,8 +30,8 @@ class AccountMove(models.Model):
                 for sale_line in line.sale_line_ids:
                     order = sale_line.order_id
                     if sale_line.reward_id:
-                        # The credit note's share of a points line gives those points back.
-                        if sale_line.price_subtotal:
+                        # The credit note's share of a clinic points line gives those points back.
+                        if sale_line.reward_id.program_id.clinic_bonus and sale_line.price_subtotal:
                             part = line.price_subtotal / sale_line.price_subtotal
                             points_lines.setdefault(order, []).append((sale_line, part))
                         continue

@@ -301,7 +301,7 @@ class PosOrder(models.Model):
                 (line.refunded_orderline_id, -line.price_subtotal_incl / line.refunded_orderline_id.price_subtotal_incl)
                 for line in self.lines
                 if line.refunded_orderline_id.order_id == original
-                and line.refunded_orderline_id.reward_id
+                and line.refunded_orderline_id.reward_id.program_id.clinic_bonus
                 and line.refunded_orderline_id.price_subtotal_incl
             )
             original._clinic_reverse(
