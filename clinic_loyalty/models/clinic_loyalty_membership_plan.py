@@ -103,6 +103,15 @@ class ClinicLoyaltyMembershipPlan(models.Model):
             and any(product.categ_id.parent_path.startswith(categ.parent_path) for categ in categories)
         )
 
+    @api.model
+    def _clinic_plans_sold(self, products, company):
+        """The plans of ``company`` that ``products`` sell (read as the system). Most orders
+        sell none: that is answered from the cached membership products, without a query."""
+        sold = set(products.ids) & self.env["loyalty.program"]._clinic_membership_product_ids()
+        if not sold:
+            return self.browse()
+        return self.sudo().search([("product_id", "in", list(sold)), ("company_id", "=", company.id)])
+
 
 class ClinicLoyaltyMembershipVoucher(models.Model):
     """An amount off a service, a number of times per membership period."""

@@ -19,22 +19,28 @@ class LoyaltyCard(models.Model):
     @api.model
     def clinic_pos_card_info(self, partner_id):
         """What the cashier's loyalty panel shows for a patient, read on demand."""
+        partner, card = self._clinic_desk_card(partner_id)
+        return card._clinic_pos_info(partner) if card else {}
+
+    @api.model
+    def _clinic_desk_card(self, partner_id):
+        """(patient, card) the front desk reads for ``partner_id`` in the company's clinic
+        programme, both as the system; empty when there is none.
+
+        Only the clinic's front desk and cashiers may read a card, and only of a patient
+        they may read; anything else from the client (not an id) reads nothing.
+        """
         user = self.env.user
         if not (
             user.has_group("clinic_loyalty.group_clinic_loyalty_user") or user.has_group("point_of_sale.group_pos_user")
         ):
             raise AccessError(self.env._("Only the clinic's front desk and cashiers read patients' cards."))
-        if not isinstance(partner_id, int):
-            return {}
-        partner = self.env["res.partner"].browse(partner_id).exists()
+        partner = self.env["res.partner"].browse(partner_id if isinstance(partner_id, int) else []).exists()
         program = self.env.company.clinic_loyalty_program_id
         if not partner or not program.clinic_bonus:
-            return {}
+            return partner.browse(), self.browse()
         partner.check_access("read")
-        card = partner.sudo()._clinic_card_in(program)
-        if not card:
-            return {}
-        return card._clinic_pos_info(partner.sudo())
+        return partner.sudo(), partner.sudo()._clinic_card_in(program)
 
     def _clinic_pos_info(self, patient):
         self.ensure_one()

@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import UserError
 from odoo.tools import float_compare, float_is_zero
 
 from .sale_order import PREPAID_PROGRAM_TYPES
@@ -247,14 +247,7 @@ class PosOrder(models.Model):
     def _clinic_sell_memberships(self):
         """A paid POS order selling a membership plan's product starts or renews the membership."""
         self.ensure_one()
-        sold = set(self.lines.product_id.ids) & self.env["loyalty.program"]._clinic_membership_product_ids()
-        if not sold:
-            return
-        plans = (
-            self.env["clinic.loyalty.membership.plan"]
-            .sudo()
-            .search([("product_id", "in", list(sold)), ("company_id", "=", self.company_id.id)])
-        )
+        plans = self.env["clinic.loyalty.membership.plan"]._clinic_plans_sold(self.lines.product_id, self.company_id)
         for line in self.lines.filtered(lambda pol: pol.product_id in plans.product_id and pol.qty > 0):
             if not self.partner_id:
                 # The order is paid: keep it, and say on it why no membership started.
@@ -351,19 +344,10 @@ class PosOrder(models.Model):
         ``{"points", "allowed", "problems"}``; the cashier sees a refusal here, not after the
         patient has paid.
         """
-        user = self.env.user
-        if not (
-            user.has_group("clinic_loyalty.group_clinic_loyalty_user") or user.has_group("point_of_sale.group_pos_user")
-        ):
-            raise AccessError(self.env._("Only the clinic's front desk and cashiers read patients' cards."))
-        partner = self.env["res.partner"].browse(partner_id if isinstance(partner_id, int) else []).exists()
-        program = self.env.company.clinic_loyalty_program_id
-        if not partner or not program.clinic_bonus:
-            return {"points": 0.0, "allowed": 0.0, "problems": []}
-        partner.check_access("read")
-        card = partner.sudo()._clinic_card_in(program)
+        partner, card = self.env["loyalty.card"]._clinic_desk_card(partner_id)
         if not card:
             return {"points": 0.0, "allowed": 0.0, "problems": []}
+        program = card.program_id
         excluded = self.env["loyalty.program"]._clinic_non_earning_product_ids()
         gross = sum(
             float(line.get("amount") or 0.0)
@@ -384,7 +368,7 @@ class PosOrder(models.Model):
             return {"points": 0.0, "allowed": 0.0, "problems": []}
         cap = program._clinic_points_payment_cap(gross, card.currency_id)
         allowed, problems = card._clinic_spending_allowance(
-            partner.sudo(), points, money, cap, order_name=self.env._("in progress")
+            partner, points, money, cap, order_name=self.env._("in progress")
         )
         return {"points": points, "allowed": card.currency_id.round(allowed), "problems": problems}
 
@@ -427,10 +411,11 @@ class PosOrder(models.Model):
             if float_compare(qty, 0, precision_digits=4) > 0:
                 shares.append({"line_id": line.id, "qty": round(qty, 4)})
         settle = False
-        missing = sum(plan[3] for plan in order._clinic_reversal_plan(ratio)) if ratio > 0 else 0.0
+        plan = order._clinic_reversal_plan(ratio) if ratio > 0 else []
+        missing = sum(step[3] for step in plan)
         reward = order.company_id.clinic_loyalty_program_id._clinic_points_reward()
         if reward and float_compare(missing, 0, precision_digits=2) > 0:
-            card = order._clinic_posted_lines().card_id[:1]
+            card = plan[0][0].card_id
             settle = {
                 "points": missing,
                 "amount": order.currency_id.round(missing * reward.discount),

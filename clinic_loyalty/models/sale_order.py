@@ -344,10 +344,7 @@ class SaleOrder(models.Model):
                     order.name,
                     f"sale.order.line:{order.clinic_loyalty_round}:",
                 )
-            sold = set(order.order_line.product_id.ids) & self.env["loyalty.program"]._clinic_membership_product_ids()
-            if not sold:
-                continue
-            plans = Plan.search([("product_id", "in", list(sold)), ("company_id", "=", order.company_id.id)])
+            plans = Plan._clinic_plans_sold(order.order_line.product_id, order.company_id)
             for line in order.order_line.filtered(lambda sol, plans=plans: sol.product_id in plans.product_id):
                 plan = plans.filtered(lambda p, line=line: p.product_id == line.product_id)
                 self.env["clinic.loyalty.household"]._clinic_sell_membership(
