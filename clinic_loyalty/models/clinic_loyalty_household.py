@@ -4,6 +4,7 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools import SQL
 
 from ..tools.guard import server_write
 
@@ -393,6 +394,8 @@ class ClinicLoyaltyHousehold(models.Model):
     def _clinic_vouchers_left(self, day=None):
         """{voucher: uses left in the current period}."""
         self.ensure_one()
+        if not self.plan_id.voucher_ids:
+            return {}
         start = self._clinic_period_start(day)
         used = self.env["clinic.loyalty.voucher.use"].search_fetch(
             [("household_id", "=", self.id), ("voucher_id", "!=", False), ("date", ">=", start)], ["voucher_id"]
@@ -460,26 +463,45 @@ class ClinicLoyaltyHousehold(models.Model):
         return allocation
 
     def _clinic_record_benefits(self, partner, allocation, grosses, origin, key_prefix):
-        """Record the benefits a member used (once per line); ``grosses`` maps keys to gross amounts."""
+        """Record the benefits a member used, once per line (``grosses`` maps keys to gross amounts).
+
+        One INSERT whose unique source keys skip what a replay (a re-synced POS order, a
+        second worker) already recorded.
+        """
         self.ensure_one()
-        Use = self.env["clinic.loyalty.voucher.use"].sudo()
-        keys = [f"{key_prefix}{key}" for key, *_rest in allocation]
-        recorded = set(Use.search_fetch([("source_key", "in", keys)], ["source_key"]).mapped("source_key"))
-        Use.create(
-            [
-                {
-                    "household_id": self.id,
-                    "voucher_id": voucher.id,
-                    "partner_id": partner.id,
-                    "origin": origin,
-                    "voucher_amount": amount,
-                    "discount_amount": max(grosses[key] - amount - final, 0.0),
-                    "source_key": source_key,
-                }
-                for source_key, (key, voucher, amount, final) in zip(keys, allocation, strict=True)
-                if source_key not in recorded
-            ]
+        if not allocation:
+            return
+        values = [
+            SQL(
+                "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, now() at time zone 'UTC', now() at time zone 'UTC')",
+                self.id,
+                voucher.id or None,
+                partner.id,
+                fields.Date.context_today(self),
+                origin,
+                amount,
+                discount,
+                amount + discount,
+                f"{key_prefix}{key}",
+                self.env.uid,
+                self.env.uid,
+            )
+            for key, voucher, amount, final in allocation
+            for discount in [max(grosses[key] - amount - final, 0.0)]
+        ]
+        self.env.execute_query(
+            SQL(
+                """
+                INSERT INTO clinic_loyalty_voucher_use
+                       (household_id, voucher_id, partner_id, date, origin, voucher_amount, discount_amount,
+                        saved, source_key, create_uid, write_uid, create_date, write_date)
+                VALUES %s
+                ON CONFLICT (source_key) DO NOTHING
+                """,
+                SQL(", ").join(values),
+            )
         )
+        self.invalidate_recordset(["voucher_use_ids"])
 
     def _compute_unused_vouchers_text(self):
         for household in self:

@@ -42,12 +42,24 @@ class LoyaltyCard(models.Model):
         """
         self.ensure_one()
         Ledger = self.env["clinic.loyalty.ledger"].sudo()
-        self.env.cr.execute("SELECT points FROM loyalty_card WHERE id = %s FOR UPDATE", [self.id])
-        balance = self.env.cr.fetchone()[0] or 0.0
-        if source_key:
-            existing = Ledger.search([("card_id", "=", self.id), ("source_key", "=", source_key)], limit=1)
-            if existing:
-                return existing, False
+        # One statement locks the card and looks for the event's line: the unique index on
+        # (card, source_key) backs it, and the lock makes a concurrent poster wait.
+        Ledger.flush_model(["card_id", "source_key"])
+        self.env.cr.execute(
+            """
+            SELECT card.points,
+                   (SELECT line.id FROM clinic_loyalty_ledger line
+                     WHERE line.card_id = card.id AND line.source_key = %(key)s LIMIT 1)
+              FROM loyalty_card card
+             WHERE card.id = %(card)s
+               FOR UPDATE OF card
+            """,
+            {"card": self.id, "key": source_key},
+        )
+        balance, existing = self.env.cr.fetchone()
+        balance = balance or 0.0
+        if existing:
+            return Ledger.browse(existing), False
         if float_compare(balance + points, 0, precision_digits=2) < 0:
             raise UserError(
                 self.env._(

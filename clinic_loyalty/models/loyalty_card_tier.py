@@ -40,10 +40,12 @@ class LoyaltyCard(models.Model):
     def _clinic_current_tier(self):
         """The tier the card is in now: the one recorded, or the one its spend reaches."""
         self.ensure_one()
-        program = self.program_id
-        if not program.clinic_tier_ids:
+        tiers = self.program_id.clinic_tier_ids
+        if not tiers:
             return self.env["clinic.loyalty.tier"]
-        return self.clinic_tier_id or program._clinic_tier_for_spend(self.clinic_qualifying_spend)
+        # Read with the programme's other tiers: the order may move the card to one of them.
+        tier = self.clinic_tier_id.with_prefetch(tiers._prefetch_ids)
+        return tier or self.program_id._clinic_tier_for_spend(self.clinic_qualifying_spend)
 
     def _clinic_refresh_spend_and_tier(self, origin=None, notify=True):
         """Store the card's spend after an order or a refund; move it up (or down) a tier.

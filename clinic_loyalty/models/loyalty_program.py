@@ -268,21 +268,28 @@ class LoyaltyProgram(models.Model):
     def _clinic_category_rates(self):
         """{category id: rate or None (excluded)}, with each category's rule inherited by its subcategories.
 
-        One query for the whole programme, so pricing an order costs the same whatever its size.
+        Configuration: read once per programme and kept in Odoo's cache until a rate or a
+        category's place in the tree changes, so pricing an order costs no query for it.
         """
         self.ensure_one()
+        return dict(self._clinic_read_category_rates(self.id))
+
+    @api.model
+    @tools.ormcache("program_id")
+    def _clinic_read_category_rates(self, program_id):
+        program = self.sudo().browse(program_id)
         rates = {}
-        if not self.clinic_category_rate_ids:
-            return rates
+        if not program.clinic_category_rate_ids:
+            return ()
         # Deeper categories win over their parents: apply the rules from the top down.
-        rules = self.clinic_category_rate_ids.sorted(lambda r: len(r.categ_id.parent_path or ""))
-        categories = self.env["product.category"].search([("id", "child_of", rules.categ_id.ids)])
+        rules = program.clinic_category_rate_ids.sorted(lambda r: len(r.categ_id.parent_path or ""))
+        categories = self.env["product.category"].sudo().search([("id", "child_of", rules.categ_id.ids)])
         for rule in rules:
             prefix = rule.categ_id.parent_path
             for categ in categories:
                 if categ.parent_path.startswith(prefix):
                     rates[categ.id] = None if rule.excluded else rule.rate
-        return rates
+        return tuple(rates.items())
 
     def _clinic_boost(self, day):
         self.ensure_one()

@@ -1,5 +1,7 @@
-"""Keeps the cache of products that earn no points (loyalty.program._clinic_non_earning_product_ids)
-true: it is dropped whenever a record it is read from changes."""
+"""Keeps the caches of the programme's configuration true (the products that earn no points,
+loyalty.program._clinic_non_earning_product_ids, and the category rates,
+loyalty.program._clinic_category_rates): they are dropped whenever a record they are read
+from changes."""
 
 from odoo import api, models
 
@@ -10,8 +12,8 @@ def _drop_non_earning_cache(env):
 
 class _NonEarningSource(models.AbstractModel):
     _name = "clinic.loyalty.non.earning.source"
-    _description = "Configuration the non-earning products are read from"
-    # Fields of the inheriting model the cache is read from.
+    _description = "Configuration the programme's cached figures are read from"
+    # Fields of the inheriting model the caches are read from.
     _clinic_non_earning_fields = ()
 
     @api.model_create_multi
@@ -54,3 +56,15 @@ class LoyaltyProgram(models.Model):
     _name = "loyalty.program"
     _inherit = ["loyalty.program", "clinic.loyalty.non.earning.source"]
     _clinic_non_earning_fields = ("program_type",)
+
+
+class ClinicLoyaltyCategoryRate(models.Model):
+    _name = "clinic.loyalty.category.rate"
+    _inherit = ["clinic.loyalty.category.rate", "clinic.loyalty.non.earning.source"]
+    _clinic_non_earning_fields = ("program_id", "categ_id", "rate", "excluded")
+
+
+class ProductCategory(models.Model):
+    _name = "product.category"
+    _inherit = ["product.category", "clinic.loyalty.non.earning.source"]
+    _clinic_non_earning_fields = ("parent_id",)

@@ -28,6 +28,28 @@ class TestBonusRules(ClinicBonusCommon):
         self.program.clinic_category_rate_ids = [(0, 0, {"categ_id": self.categ_implants.id, "rate": 1})]
         self.assertEqual(self._earn([(self.service, 1), (implant, 1)]), 88 + 10)
 
+    def test_a_changed_rate_or_a_new_subcategory_prices_the_next_order(self):
+        """The rates are cached per programme: each change of a rate or of the category
+        tree applies to the next order all the same."""
+        rule = self.env["clinic.loyalty.category.rate"].create(
+            {"program_id": self.program.id, "categ_id": self.categ_dental.id, "rate": 4}
+        )
+        self.assertEqual(self._earn([(self.service, 1)]), 88)
+        rule.rate = 5
+        self.assertEqual(self._earn([(self.service, 1)]), 110)
+        rule.excluded = True
+        self.assertEqual(self._earn([(self.service, 1)]), 0)
+        rule.excluded = False
+        # A subcategory created after the cache was filled inherits its parent's rate;
+        # moved out of the tree, it takes the tier's rate (10%).
+        orthodontics = self.env["product.category"].create({"name": "Orthodontics", "parent_id": self.categ_dental.id})
+        braces = self._service("Braces", 1000.0, orthodontics)
+        self.assertEqual(self._earn([(braces, 1)]), 50)
+        orthodontics.parent_id = self.categ_cosmetics
+        self.assertEqual(self._earn([(braces, 1)]), 100)
+        rule.unlink()
+        self.assertEqual(self._earn([(self.service, 1)]), 220)
+
     def test_rounding_is_down_to_whole_points_unless_configured(self):
         odd = self._service("Check-up", 1237.0, self.categ_dental)
         self.assertEqual(self._earn([(odd, 1)]), 123)
