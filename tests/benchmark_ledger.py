@@ -88,7 +88,7 @@ def parse_args(argv=None):
         "foreign keys when a job updates them); the database keeps that data: drop it afterwards",
     )
     parser.add_argument("--seed", type=float, default=0.42, help="PostgreSQL random seed, -1..1")
-    parser.add_argument("--expiry-batch", type=int, default=10000)
+    parser.add_argument("--expiry-batch", type=int, default=50000, help="the scheduled action's default")
     parser.add_argument("--tier-batch", type=int, default=50000)
     args = parser.parse_args(argv)
     if args.patients < 1 or args.lines < 1:
@@ -372,6 +372,20 @@ class Bench(BenchBase):
         self.log("  per call (s): " + ", ".join(f"{t:.2f}" for t in times))
         self.record("1. expiry run", f"{total:.2f} s, {expired} lots expired, {calls} calls")
         self.check_balances("after expiry")
+        # Exact per lot: what a card's expiry lines burnt is what its lots record as expired.
+        inexact = self.scalar(
+            """
+            SELECT COUNT(*) FROM (
+                SELECT card_id FROM clinic_loyalty_ledger
+                 WHERE kind = 'expire' OR expired_points <> 0
+              GROUP BY card_id
+                HAVING abs(SUM(CASE WHEN kind = 'expire' THEN points ELSE 0 END) + SUM(expired_points)) > 0.005
+            ) cards
+            """
+        )
+        self.log(f"  Check per lot: {inexact} card(s) whose expiry lines differ from what their lots lost")
+        if inexact:
+            self.problems.append(f"expiry: {inexact} cards' expiry lines differ from their lots")
         if left:
             self.problems.append(f"expiry: {left} lots are still open past their expiry date")
 

@@ -16,7 +16,8 @@ class ClinicLoyaltyLedger(models.Model):
     """One change of a card's points. Lines are never edited: a correction is a new line.
 
     Positive lines are lots: ``remaining_points`` is what is left of them after spending
-    and expiry consumed them (first the lots that expire first), see ``clinic.loyalty.lot.use``.
+    consumed them (first the lots that expire first, see ``clinic.loyalty.lot.use``) and
+    expiry burnt the rest (``expired_points``).
     """
 
     _name = "clinic.loyalty.ledger"
@@ -120,6 +121,9 @@ class ClinicLoyaltyLedger(models.Model):
         help="Points of this lot not yet spent or expired.",
     )
     use_ids = fields.One2many("clinic.loyalty.lot.use", "lot_id", string="Consumed by", readonly=True)
+    # Expiry burns what is left of a lot: recorded on the lot itself (a year-end expiry burns
+    # a million lots in one night; a lot use per lot would double the rows it writes).
+    expired_points = fields.Float(readonly=True, help="Points of this lot that expired unspent.")
 
     def init(self):
         # Exactly once: a business event (source_key) reaches a card once, even when two

@@ -273,12 +273,12 @@ class LoyaltyCard(models.Model):
 
         Set-based, because clinics that expire points on a fixed date burn a year's lots in
         one night: each batch of ``batch_size`` lots is a few statements that write every
-        expiry line, its lot use and the new balances. Batches follow the index of open lots
-        (expiry date, card, id) from where the previous one stopped, so a batch never
-        re-reads the lots already burnt. Each lot expires through its own ledger line
-        (source ``expire:<lot id>``, UNIQUE per card), so an interrupted or repeated run
-        never burns a lot twice. Progress is reported to the scheduler, which calls again
-        while lots remain.
+        expiry line, what each lot lost and the new balances. Batches follow the index of
+        open lots (expiry date, card, id) from where the previous one stopped, so a batch
+        never re-reads the lots already burnt. A burnt lot is closed (nothing remains) and
+        the expiry line's source is UNIQUE per card, so an interrupted or repeated run never
+        burns a lot twice. Progress is reported to the scheduler, which calls again while
+        lots remain.
         """
         self.env.flush_all()
         cr = self.env.cr
@@ -286,26 +286,34 @@ class LoyaltyCard(models.Model):
         done, after, more = 0, None, True
         while more and done < limit:
             batch = min(batch_size, limit - done)
+            # The batch's bounds and cards, read along the partial index on open lots.
             cr.execute(
                 SQL(
                     """
-                    SELECT id, card_id, expiry_date FROM clinic_loyalty_ledger
-                     WHERE remaining_points > 0 AND expiry_date < %(today)s %(after)s
-                  -- the order of the partial index on open lots: a range scan from the last batch
-                  ORDER BY expiry_date, card_id, id
-                     LIMIT %(limit)s
+                    WITH batch AS (
+                        SELECT expiry_date, card_id, id FROM clinic_loyalty_ledger
+                         WHERE remaining_points > 0 AND expiry_date < %(today)s %(after)s
+                      ORDER BY expiry_date, card_id, id
+                         LIMIT %(limit)s
+                    )
+                    SELECT (SELECT COUNT(*) FROM batch),
+                           (SELECT ARRAY[expiry_date::text, card_id::text, id::text] FROM batch
+                             ORDER BY expiry_date, card_id, id LIMIT 1),
+                           (SELECT ARRAY[expiry_date::text, card_id::text, id::text] FROM batch
+                             ORDER BY expiry_date DESC, card_id DESC, id DESC LIMIT 1),
+                           (SELECT array_agg(DISTINCT card_id ORDER BY card_id) FROM batch)
                     """,
                     today=today,
                     after=SQL("AND (expiry_date, card_id, id) > (%s, %s, %s)", *after) if after else SQL(),
                     limit=batch,
                 )
             )
-            lots = cr.fetchall()
-            more = len(lots) == batch
-            if not lots:
+            count, first, last, card_ids = cr.fetchone()
+            more = count == batch
+            if not count:
                 break
-            after = (lots[-1][2], lots[-1][1], lots[-1][0])
-            done += self._clinic_expire_batch([lot[0] for lot in lots], sorted({lot[1] for lot in lots}))
+            after = (last[0], int(last[1]), int(last[2]))
+            done += self._clinic_expire_batch(today, (first[0], int(first[1]), int(first[2])), after, card_ids)
         self.env.invalidate_all()
         remaining = 0
         if more and after:
@@ -324,13 +332,14 @@ class LoyaltyCard(models.Model):
         return done
 
     @api.model
-    def _clinic_expire_batch(self, lot_ids, card_ids):
-        """Expire the given open lots (of the given cards, in id order); return how many.
+    def _clinic_expire_batch(self, today, first, last, card_ids):
+        """Expire the open lots due before ``today`` whose (expiry date, card, id) lies between
+        ``first`` and ``last``, of the given cards (in id order); return how many.
 
-        One expiry line per card burns all its lots of the batch; a lot use per lot records
-        exactly what each lot lost, and each lot is left with nothing. A lot already burnt
-        (an earlier or a concurrent run) is skipped, and the line's source (``expire:`` and
-        its first lot) is UNIQUE per card, so no lot is burnt twice.
+        One expiry line per card burns all its lots of the batch; each lot records exactly
+        what it lost and is left with nothing. A lot already burnt (an earlier or a
+        concurrent run) is skipped, and the line's source (``expire:`` and its first lot) is
+        UNIQUE per card, so no lot is burnt twice.
         """
         cr = self.env.cr
         # Cards first, in id order, as every other posting does: concurrent postings on a
@@ -340,9 +349,11 @@ class LoyaltyCard(models.Model):
             SQL(
                 """
                 WITH lots AS (
-                    SELECT id, card_id, remaining_points, date
+                    SELECT ctid AS row, id, card_id, remaining_points, date
                       FROM clinic_loyalty_ledger
-                     WHERE id = ANY(%(lots)s) AND remaining_points > 0
+                     WHERE remaining_points > 0 AND expiry_date < %(today)s
+                       AND (expiry_date, card_id, id) >= (%(first)s)
+                       AND (expiry_date, card_id, id) <= (%(last)s)
                 ), per_card AS (
                     SELECT card_id, SUM(remaining_points) AS points, COUNT(*) AS lots, MIN(id) AS first_lot,
                            MIN(date) AS first_date, MAX(date) AS last_date
@@ -357,27 +368,22 @@ class LoyaltyCard(models.Model):
                            %(now)s, %(uid)s,
                            CASE WHEN per_card.first_date::date = per_card.last_date::date
                                 THEN replace(%(one_day)s, %(date)s, to_char(per_card.first_date, 'YYYY-MM-DD'))
-                                ELSE replace(replace(%(days)s, %(first)s, to_char(per_card.first_date, 'YYYY-MM-DD')),
-                                             %(last)s, to_char(per_card.last_date, 'YYYY-MM-DD'))
+                                ELSE replace(replace(%(days)s, %(first_tag)s,
+                                                     to_char(per_card.first_date, 'YYYY-MM-DD')),
+                                             %(last_tag)s, to_char(per_card.last_date, 'YYYY-MM-DD'))
                            END,
                            'expire:' || per_card.first_lot, 0, 0, card.points - per_card.points,
                            %(uid)s, %(now)s, %(uid)s, %(now)s
                       FROM per_card
                       JOIN loyalty_card card ON card.id = per_card.card_id
                         ON CONFLICT (card_id, source_key) WHERE source_key IS NOT NULL DO NOTHING
-                 RETURNING id, card_id
-                ), uses AS (
-                    INSERT INTO clinic_loyalty_lot_use (line_id, lot_id, points, create_uid, create_date,
-                                                        write_uid, write_date)
-                    SELECT lines.id, lots.id, lots.remaining_points, %(uid)s, %(now)s, %(uid)s, %(now)s
-                      FROM lines
-                      JOIN lots ON lots.card_id = lines.card_id
+                 RETURNING card_id
                 ), burnt AS (
+                    -- by row address (a TID scan): the lots were just read, no index lookup per lot
                     UPDATE clinic_loyalty_ledger lot
-                       SET remaining_points = 0, write_uid = %(uid)s, write_date = %(now)s
-                      FROM lots
-                      JOIN lines ON lines.card_id = lots.card_id
-                     WHERE lot.id = lots.id
+                       SET remaining_points = 0, expired_points = lot.remaining_points,
+                           write_uid = %(uid)s, write_date = %(now)s
+                     WHERE lot.ctid = ANY(ARRAY(SELECT lots.row FROM lots JOIN lines ON lines.card_id = lots.card_id))
                 )
                 UPDATE loyalty_card card
                    SET points = card.points - per_card.points
@@ -386,14 +392,16 @@ class LoyaltyCard(models.Model):
                  WHERE card.id = per_card.card_id
              RETURNING per_card.lots
                 """,
-                lots=lot_ids,
+                today=today,
+                first=SQL("%s::date, %s, %s", *first),
+                last=SQL("%s::date, %s, %s", *last),
                 now=fields.Datetime.now(),
                 uid=self.env.uid,
                 one_day=self.env._("Points earned on %(date)s expired"),
                 days=self.env._("Points earned from %(first)s to %(last)s expired"),
                 date="%(date)s",
-                first="%(first)s",
-                last="%(last)s",
+                first_tag="%(first)s",
+                last_tag="%(last)s",
             )
         )
         return sum(row[0] for row in cr.fetchall())
