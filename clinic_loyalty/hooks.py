@@ -8,3 +8,25 @@ def post_init_hook(env):
     env["loyalty.program"].sudo().with_context(active_test=False).search(
         [("clinic_bonus", "=", True)]
     )._clinic_open_ledgers()
+
+
+def uninstall_hook(env):
+    """Uninstalling keeps every card and its balance: a clinic programme that has cards
+    stays, as a plain loyalty programme of stock Odoo, with its cards and their owners.
+
+    The programme of the demo clinic and the demo patients are records of this module, which
+    Odoo deletes on uninstall; a programme cannot be deleted while cards use it (and a
+    patient's card would lose its owner). Those records stop belonging to the module first.
+    """
+    programs = env["loyalty.program"].with_context(active_test=False).search([("clinic_bonus", "=", True)])
+    cards = env["loyalty.card"].with_context(active_test=False).search([("program_id", "in", programs.ids)])
+    programs = cards.program_id
+    kept = {
+        "loyalty.program": programs.ids,
+        "loyalty.rule": programs.rule_ids.ids,
+        "loyalty.reward": programs.reward_ids.ids,
+        "res.partner": cards.partner_id.ids,
+    }
+    modules = ["clinic_loyalty", "clinic_loyalty_packages", "clinic_loyalty_referral"]
+    for model, ids in kept.items():
+        env["ir.model.data"].search([("module", "in", modules), ("model", "=", model), ("res_id", "in", ids)]).unlink()

@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..tools.guard import is_server_write, server_write
+from ..tools.guard import is_server_write
 
 LEDGER_KINDS = [
     ("earn", "Earned"),
@@ -165,34 +165,53 @@ class ClinicLoyaltyLedger(models.Model):
             line.balance_after_display = card._format_points(line.balance_after) if card else ""
 
     def _clinic_consume_lots(self, amount, lots=None):
-        """Take ``amount`` points for this (negative) line from the card's open lots.
+        """Take ``amount`` points for this (negative) line from the card's open lots; return
+        what no lot could give.
 
-        ``lots`` go first (an expiry burns its own lot, a refund takes back the points the
-        order gave); then the lots that expire first, lots that never expire last. The
-        caller holds the card's row lock.
+        ``lots`` go first (a refund takes back the points the order gave); then the lots
+        that expire first, lots that never expire last. One statement, whatever the number
+        of lots: each lot gives up to what it has left, in that order, and a lot use records
+        what each gave. The caller holds the card's row lock.
         """
         self.ensure_one()
         self.flush_model(["remaining_points"])
         self.env.cr.execute(
             """
-            SELECT id FROM clinic_loyalty_ledger
-             WHERE card_id = %s AND remaining_points > 0
-          ORDER BY id = ANY(%s) DESC, expiry_date ASC NULLS LAST, date ASC, id ASC
+            WITH open AS (
+                SELECT id, remaining_points,
+                       SUM(remaining_points) OVER (
+                           ORDER BY id = ANY(%(first)s) DESC, expiry_date ASC NULLS LAST, date ASC, id ASC
+                           ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS upto
+                  FROM clinic_loyalty_ledger
+                 WHERE card_id = %(card)s AND remaining_points > 0
+            ), taken AS (
+                SELECT id, LEAST(remaining_points, %(amount)s - (upto - remaining_points)) AS points
+                  FROM open
+                 WHERE upto - remaining_points < %(amount)s - 0.005
+            ), consumed AS (
+                UPDATE clinic_loyalty_ledger lot
+                   SET remaining_points = lot.remaining_points - taken.points,
+                       write_uid = %(uid)s, write_date = now() AT TIME ZONE 'UTC'
+                  FROM taken
+                 WHERE lot.id = taken.id
+            )
+            INSERT INTO clinic_loyalty_lot_use (line_id, lot_id, points, create_uid, create_date, write_uid, write_date)
+            SELECT %(line)s, taken.id, taken.points,
+                   %(uid)s, now() AT TIME ZONE 'UTC', %(uid)s, now() AT TIME ZONE 'UTC'
+              FROM taken
+         RETURNING points
             """,
-            [self.card_id.id, lots.ids if lots else []],
+            {
+                "card": self.card_id.id,
+                "first": lots.ids if lots else [],
+                "amount": amount,
+                "line": self.id,
+                "uid": self.env.uid,
+            },
         )
-        ordered = self.browse([row[0] for row in self.env.cr.fetchall()])
-        uses = []
-        left = amount
-        for lot in ordered:
-            if left <= 0.005:
-                break
-            taken = min(lot.remaining_points, left)
-            server_write(lot).remaining_points = lot.remaining_points - taken
-            uses.append({"line_id": self.id, "lot_id": lot.id, "points": taken})
-            left -= taken
-        self.env["clinic.loyalty.lot.use"].sudo().create(uses)
-        return left
+        given = sum(row[0] for row in self.env.cr.fetchall())
+        self.invalidate_model(["remaining_points", "use_ids"])
+        return max(amount - given, 0.0)
 
     def _clinic_restored_expiry(self):
         """Expiry of points given back for this spending: the latest of the lots it took from."""
