@@ -415,21 +415,35 @@ class ClinicLoyaltyHousehold(models.Model):
         return expired
 
     @api.model
-    def _cron_clinic_membership_reminders(self):
-        """Tell holders, once per period, that the membership ends soon and which vouchers are unused."""
+    def _cron_clinic_membership_reminders(self, batch_size=500):
+        """Tell holders, once per period, that the membership ends soon and which vouchers are unused.
+
+        A batch per call: the scheduler calls again while holders remain (each call
+        commits); a household reminded for its current end date is not chosen again.
+        """
         today = fields.Date.context_today(self)
-        households = self.sudo().search([("state", "=", "active"), ("plan_id", "!=", False), ("date_end", ">=", today)])
-        due = households.filtered(
-            lambda h: (
-                h.plan_id.renewal_reminder_days
-                and (h.date_end - today).days <= h.plan_id.renewal_reminder_days
-                and h.renewal_reminded_until != h.date_end
-            )
+        self.env.flush_all()
+        self.env.cr.execute(
+            """
+            SELECT household.id, COUNT(*) OVER ()
+              FROM clinic_loyalty_household household
+              JOIN clinic_loyalty_membership_plan plan ON plan.id = household.plan_id
+             WHERE household.state = 'active' AND household.active
+               AND household.date_end >= %(today)s
+               AND plan.renewal_reminder_days > 0
+               AND household.date_end - %(today)s <= plan.renewal_reminder_days
+               AND household.renewal_reminded_until IS DISTINCT FROM household.date_end
+          ORDER BY household.date_end, household.id
+             LIMIT %(limit)s
+            """,
+            {"today": today, "limit": batch_size},
         )
+        rows = self.env.cr.fetchall()
+        due = self.sudo().browse([row[0] for row in rows])
         for household in due:
             household.renewal_reminded_until = household.date_end
         due._clinic_notify()
-        self.env["ir.cron"]._notify_progress(done=len(due), remaining=0)
+        self.env["ir.cron"]._notify_progress(done=len(due), remaining=rows[0][1] - len(due) if rows else 0)
         return due
 
     def _clinic_allocate_benefits(self, lines, day=None):

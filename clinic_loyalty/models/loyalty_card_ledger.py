@@ -470,13 +470,18 @@ class LoyaltyCard(models.Model):
                 )
 
     @api.model
-    def _cron_clinic_birthday_bonus(self):
-        """Give the birthday bonus to patients born on this day; once a year per card."""
+    def _cron_clinic_birthday_bonus(self, batch_size=1000):
+        """Give the birthday bonus to patients born on this day; once a year per card.
+
+        A batch per call: the scheduler calls again while patients remain (each call
+        commits), and a card that got this year's bonus is never chosen again.
+        """
         today = fields.Date.context_today(self)
+        key = f"birthday:{today.year}"
         self.env.flush_all()
         self.env.cr.execute(
             """
-            SELECT card.id
+            SELECT card.id, COUNT(*) OVER ()
               FROM loyalty_card card
               JOIN loyalty_program program ON program.id = card.program_id
               JOIN res_partner partner ON partner.id = card.partner_id
@@ -486,16 +491,19 @@ class LoyaltyCard(models.Model):
                AND EXTRACT(DAY FROM partner.clinic_birth_date) = %(day)s
                AND NOT EXISTS (SELECT 1 FROM clinic_loyalty_ledger l
                                 WHERE l.card_id = card.id AND l.source_key = %(key)s)
+          ORDER BY card.id
+             LIMIT %(limit)s
             """,
-            {"month": today.month, "day": today.day, "key": f"birthday:{today.year}"},
+            {"month": today.month, "day": today.day, "key": key, "limit": batch_size},
         )
-        cards = self.sudo().browse([row[0] for row in self.env.cr.fetchall()])
+        rows = self.env.cr.fetchall()
+        cards = self.sudo().browse([row[0] for row in rows])
         for card in cards:
             card._clinic_post(
                 "earn",
                 card.program_id.clinic_birthday_points,
                 self.env._("Birthday bonus %(year)s", year=today.year),
-                source_key=f"birthday:{today.year}",
+                source_key=key,
             )
-        self.env["ir.cron"]._notify_progress(done=len(cards), remaining=0)
+        self.env["ir.cron"]._notify_progress(done=len(cards), remaining=rows[0][1] - len(cards) if rows else 0)
         return cards

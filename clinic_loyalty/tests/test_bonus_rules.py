@@ -95,6 +95,19 @@ class TestBonusRules(ClinicBonusCommon):
         self.assertEqual(self.card.points, 1000)
         self.assertEqual(other.clinic_card_ids.points, 0)
 
+    def test_birthday_bonus_runs_in_batches(self):
+        self.program.clinic_birthday_points = 100
+        patients = self.env["res.partner"].create(
+            [{"name": f"July {i}", "is_patient": True, "clinic_birth_date": date(1990, 7, 14)} for i in range(3)]
+        )
+        Card = self.env["loyalty.card"]
+        with freeze_time("2026-07-14"):
+            # Two a call: the scheduler calls again while patients remain.
+            self.assertEqual(len(Card._cron_clinic_birthday_bonus(batch_size=2)), 2)
+            self.assertEqual(len(Card._cron_clinic_birthday_bonus(batch_size=2)), 1)
+            self.assertFalse(Card._cron_clinic_birthday_bonus(batch_size=2))
+        self.assertEqual(patients.clinic_card_ids.mapped("points"), [100.0] * 3)
+
     def test_fixed_card_discount_limited_to_categories(self):
         self.program.write(
             {

@@ -203,6 +203,18 @@ class TestFamilyMembership(ClinicBonusCommon):
         self.assertEqual(len(sms), 1)
         self.assertIn("vouchers not used: Filling voucher x1", sms.body)
 
+    def test_renewal_reminders_run_in_batches(self):
+        first = self._family()
+        Household = self.env["clinic.loyalty.household"]
+        neighbour = self._patient("Neighbour", "+7 912 300 0077")
+        with freeze_time("2026-03-01"):
+            second = Household._clinic_sell_membership(neighbour, self.plan, 199, "test:second", "Test")
+        with freeze_time("2027-02-14"):
+            self.assertEqual(len(Household._cron_clinic_membership_reminders(batch_size=1)), 1)
+            self.assertEqual(len(Household._cron_clinic_membership_reminders(batch_size=1)), 1)
+            self.assertFalse(Household._cron_clinic_membership_reminders(batch_size=1))
+        self.assertEqual((first | second).mapped("renewal_reminded_until"), (first | second).mapped("date_end"))
+
     def test_a_cancelled_and_reconfirmed_sale_pays_one_period(self):
         with freeze_time("2026-03-10"):
             order = self._order([(self.membership_product, 1)], partner=self.holder)

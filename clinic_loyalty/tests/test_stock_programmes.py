@@ -27,6 +27,17 @@ class TestStockProgrammes(ClinicLoyaltyCommon):
         self.assertEqual(self.plain_card.points, -5)
         self.assertFalse(self.plain_card.clinic_ledger_ids, "no clinic ledger for other programmes")
 
+    def test_points_of_a_plain_card_are_tracked_in_its_chatter_as_in_stock(self):
+        # BaseCommon turns tracking off for speed; a running Odoo has it on.
+        card = self.plain_card.with_context(tracking_disable=False, mail_notrack=False)
+        self.env.cr.precommit.run()  # the card was created earlier, as if committed then
+        card.points = 42
+        self.env.flush_all()
+        self.env.cr.precommit.run()
+        messages = self.env["mail.message"].search([("model", "=", "loyalty.card"), ("res_id", "=", card.id)])
+        tracked = messages.tracking_value_ids.filtered(lambda value: value.field_id.name == "points")
+        self.assertEqual((tracked.old_value_float, tracked.new_value_float), (10, 42))
+
     def test_a_plain_card_keeps_stocks_when_reaching_messages(self):
         template = self.env["mail.template"].create(
             {
