@@ -249,3 +249,33 @@ class TestPosLoyaltyTours(TestPointOfSaleHttpCommon):
         )
         self.assertFalse(member.clinic_card_ids.sudo().clinic_ledger_ids)
         self.assertEqual(order.lines.filtered("reward_id").coupon_id, self.card, "paid from the household card")
+
+    def test_points_pay_a_taxed_service_up_to_the_exact_share(self):
+        """A 250 service with 15% tax on top (287.50): the programme lets points pay 50%,
+        143.75 with the tax; the browser applies exactly that and the server posts it."""
+        tax = self.env["account.tax"].sudo().create(
+            {
+                "name": "Clinic VAT 15%",
+                "amount": 15,
+                "amount_type": "percent",
+                "type_tax_use": "sale",
+                "price_include_override": "tax_excluded",
+                "company_id": self.main_pos_config.company_id.id,
+            }
+        )
+        self.env["product.product"].create(
+            {
+                "name": "Clinic Whitening",
+                "type": "service",
+                "list_price": 250.0,
+                "available_in_pos": True,
+                "taxes_id": [(6, 0, tax.ids)],
+            }
+        )
+        self.start_pos_tour("clinic_loyalty_pos_points_on_a_taxed_service")
+        self.card.invalidate_recordset()
+        order = self.env["pos.order"].search([("partner_id", "=", self.patient.id)])
+        self.assertEqual(order.amount_total, 143.75)
+        spent = order.sudo().clinic_ledger_ids.filtered(lambda line: line.kind == "spend")
+        self.assertEqual(spent.points, -143.75)
+        self.assertFalse(self.card.activity_ids, "nothing over the rules")

@@ -336,3 +336,22 @@ registry.category("web_tour.tours").add("clinic_loyalty_pos_refund_keeps_back_sp
             ReceiptScreen.clickNextOrder(),
         ].flat(),
 });
+
+// Points on a service taxed on top: they pay the programme's share with the tax (50% of
+// 287.50), no more; the server accepts it as shown.
+registry.category("web_tour.tours").add("clinic_loyalty_pos_points_on_a_taxed_service", {
+    steps: () =>
+        [
+            Chrome.startPoS(),
+            Dialog.confirm("Open Register"),
+            ProductScreen.clickDisplayedProduct("Clinic Whitening"),
+            scan_barcode(CARD),
+            PosLoyalty.customerIs("Clinic Tour Patient"),
+            PosLoyalty.orderTotalIs("287.50"),
+            PosLoyalty.claimReward("Pay with points"),
+            PosLoyalty.orderTotalIs("143.75"),
+            ...payByBank(),
+            receiptShows(".clinic-spent", "143.75"),
+            ReceiptScreen.clickNextOrder(),
+        ].flat(),
+});

@@ -21,8 +21,11 @@ patch(PosOrder.prototype, {
         return result;
     },
     /**
-     * Paying with points stops at the programme's share of the order; the server refuses
-     * anything beyond it.
+     * Paying with points stops at the programme's share of the order, taxes included, as
+     * the server checks it. Odoo prices the reward's lines like the order's lines (before
+     * tax when taxes are excluded), spread over the order's taxes in proportion: the share
+     * is converted into that basis with the order's own ratio, and rounded down to the
+     * currency, so the discount with its taxes is never more than the share.
      */
     _getRewardLineValuesDiscount(args) {
         const result = super._getRewardLineValuesDiscount(...arguments);
@@ -34,20 +37,30 @@ patch(PosOrder.prototype, {
         ) {
             return result;
         }
-        const gross = this.get_orderlines()
-            .filter((line) => !line.is_reward_line)
-            .reduce((total, line) => total + line.get_price_with_tax(), 0);
+        const lines = this.get_orderlines().filter(
+            (line) => !line.is_reward_line && line.get_quantity()
+        );
+        const gross = lines.reduce((total, line) => total + line.get_price_with_tax(), 0);
+        const base = lines.reduce((total, line) => total + line.get_base_price(), 0);
         const cap = (gross * reward.program_id.clinic_max_redeem_percent) / 100;
+        const capBase = gross ? (cap * base) / gross : 0;
         const discount = -result.reduce(
             (total, vals) => total + vals.price_unit * (vals.qty || 1),
             0
         );
-        if (discount > cap && discount > 0) {
-            const factor = cap / discount;
+        if (discount > capBase && discount > 0) {
+            const factor = capBase / discount;
+            const scale = 10 ** this.currency.decimal_places;
             for (const vals of result) {
-                vals.price_unit *= factor;
-                vals.points_cost = (vals.points_cost || 0) * factor;
+                vals.price_unit = -Math.floor(-vals.price_unit * factor * scale + 1e-6) / scale;
             }
+            // What the points pay, taxes included, at the programme's value of a point (as
+            // the server counts the points the discount costs).
+            const paid = -result.reduce(
+                (total, vals) => total + vals.price_unit * (vals.qty || 1),
+                0
+            );
+            result[0].points_cost = base ? (paid * gross) / base / reward.discount : 0;
         }
         return result;
     },
