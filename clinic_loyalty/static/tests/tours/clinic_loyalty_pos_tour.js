@@ -148,6 +148,9 @@ registry.category("web_tour.tours").add("clinic_loyalty_pos_member_pays_with_hou
             panelShows(".clinic-card-code", CARD),
             panelShows(".clinic-balance", "500"),
             panelShows(".clinic-household", "Clinic Tour Family"),
+            panelShows(".clinic-family-card", "Family card of Clinic Tour Patient"),
+            panelShows(".clinic-member-discount", "10"),
+            panelShows(".clinic-vouchers", "Filling voucher ×1"),
             ProductScreen.clickDisplayedProduct("Clinic Consultation"),
             PosLoyalty.orderTotalIs("1,980.00"),
             // The filling voucher (200 off), then the 10% member discount: 180.

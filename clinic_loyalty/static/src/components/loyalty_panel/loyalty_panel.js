@@ -1,5 +1,7 @@
 import {Component, useEffect} from "@odoo/owl";
 import {_t} from "@web/core/l10n/translation";
+import {deserializeDate, formatDate} from "@web/core/l10n/dates";
+import {formatFloat} from "@web/core/utils/numbers";
 import {usePos} from "@point_of_sale/app/store/pos_hook";
 
 /**
@@ -33,14 +35,39 @@ export class ClinicLoyaltyPanel extends Component {
     get expiringText() {
         return _t("%(points)s expire after %(date)s", {
             points: this.formatPoints(this.info.expiring_points),
-            date: this.info.expiring_date,
+            date: formatDate(deserializeDate(this.info.expiring_date)),
         });
+    }
+    /** Points expiring within a month are a warning; later ones are information. */
+    get expiringSoon() {
+        const date = deserializeDate(this.info.expiring_date);
+        return date.diffNow("days").days <= 30;
     }
     get householdText() {
         return _t("Household %(household)s, %(count)s members", {
             household: this.info.household,
             count: this.info.household_members,
         });
+    }
+    get familyCardText() {
+        return _t("Family card of %(holder)s", {holder: this.info.holder});
+    }
+    get usableText() {
+        return _t("Usable now: %(points)s", {points: this.formatPoints(this.info.usable_points)});
+    }
+    get vouchersText() {
+        return _t("Vouchers left: %(vouchers)s", {
+            vouchers: this.info.vouchers
+                .filter((voucher) => voucher.left > 0)
+                .map((voucher) => `${voucher.name} ×${voucher.left}`)
+                .join(", "),
+        });
+    }
+    get hasVouchersLeft() {
+        return (this.info.vouchers || []).some((voucher) => voucher.left > 0);
+    }
+    formatPercent(value) {
+        return formatFloat(value, {trailingZeros: false});
     }
     formatPoints(points) {
         const value = Number.isInteger(points) ? points : points.toFixed(2);

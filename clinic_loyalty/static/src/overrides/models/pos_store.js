@@ -1,4 +1,5 @@
 import {patch} from "@web/core/utils/patch";
+import {roundPrecision} from "@web/core/utils/numbers";
 import {PosStore} from "@point_of_sale/app/store/pos_store";
 
 // The clinic's loyalty at the front desk. The POS no longer loads every patient's card
@@ -119,7 +120,8 @@ patch(PosStore.prototype, {
                         : (gross - amount) * (1 - memberPercent / 100);
                 memberBenefit = 100 * (1 - final / gross);
             }
-            const percent = Math.max(cardPercent, memberBenefit);
+            // Rounded as Odoo stores a line's discount (28%, not 28.000000000000004%).
+            const percent = roundPrecision(Math.max(cardPercent, memberBenefit), 0.01);
             if (percent && line.get_discount() < percent) {
                 line.set_discount(percent);
             }
