@@ -3,6 +3,7 @@ import io
 import secrets
 
 import qrcode
+from babel import Locale
 from qrcode.image.pure import PyPNGImage
 
 from odoo import api, fields, models
@@ -180,6 +181,38 @@ class LoyaltyCard(models.Model):
         if not is_server_write(self.env):
             self._clinic_check_guarded_write(vals)
         return super().write(vals)
+
+    def _clinic_plural_points(self):
+        """Whether the card's points are named by the plural messages (the programme keeps
+        Odoo's default name, "points"): a name the manager typed is shown as typed."""
+        self.ensure_one()
+        program = self.program_id
+        return bool(
+            program.clinic_bonus and (program.with_context(lang="en_US").portal_point_name or "").lower() == "points"
+        )
+
+    def _format_points(self, points):
+        """Points with the plural form the reader's language needs (1 бонус, 2 бонуса,
+        5 бонусов): the CLDR category of the number picks one message per category."""
+        if not self._clinic_plural_points():
+            return super()._format_points(points)
+        number = int(points) if points == int(points) else round(points, 2)
+        text = str(number) if isinstance(number, int) else f"{number:.2f}"
+        category = Locale.parse(self.env.lang or "en_US").plural_form(abs(number))
+        # One message per CLDR plural category; English uses "one" and "other" only.
+        messages = {
+            "zero": self.env._("%(points)s points (plural form: zero)", points=text),
+            "one": self.env._("%(points)s point", points=text),
+            "two": self.env._("%(points)s points (plural form: two)", points=text),
+            "few": self.env._("%(points)s points (plural form: few)", points=text),
+            "many": self.env._("%(points)s points (plural form: many)", points=text),
+            "other": self.env._("%(points)s points", points=text),
+        }
+        message = messages.get(category, messages["other"])
+        if " (plural form: " in message:
+            # Not translated for this language: its general plural form.
+            return messages["other"]
+        return message
 
     def _clinic_refuse_create(self, program):
         # A clinic card is issued by enrolling the patient (one card, opened through the

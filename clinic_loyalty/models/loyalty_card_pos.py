@@ -64,6 +64,7 @@ class LoyaltyCard(models.Model):
             # keeps to it, also offline.
             "usable_points": self.points if left is None else min(self.points, left),
             "point_name": self.point_name,
+            "plural_points": self._clinic_plural_points(),
             # A household member pays with the holder's card: the desk says whose it is.
             "holder": self.partner_id.name if self.partner_id != patient else "",
             "tier": self._clinic_current_tier().name or "",

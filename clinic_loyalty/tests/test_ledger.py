@@ -109,7 +109,7 @@ class TestPointsLedger(ClinicLoyaltyCommon):
 
     def test_spending_more_than_the_balance_is_refused_and_writes_nothing(self):
         self.card._clinic_post("earn", 100, "Order S007")
-        with self.assertRaisesRegex(UserError, r"has 100 Points; 150 Points cannot be taken from it"):
+        with self.assertRaisesRegex(UserError, r"has 100 points; 150 points cannot be taken from it"):
             self.card._clinic_post("spend", -150, "Order S008")
         self.assertEqual(self.card.points, 100)
         self.assertEqual(len(self.card.clinic_ledger_ids), 1)

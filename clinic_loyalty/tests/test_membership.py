@@ -150,7 +150,7 @@ class TestFamilyMembership(ClinicBonusCommon):
             second._update_programs_and_rewards()
             second._apply_program_reward(self.points_reward, self.card)
             with self.assertRaisesRegex(
-                UserError, r"Pavel Petrov may spend 150 Points of the household's points a month and has spent 100"
+                UserError, r"Pavel Petrov may spend 150 points of the household's points a month and has spent 100"
             ):
                 second.action_confirm()
         with freeze_time("2026-05-01"):

@@ -92,4 +92,4 @@ class TestOrderEngine(ClinicBonusCommon):
         reversal = document._clinic_reverse(1.0, "cancel", "Cancelled")
         self.card.invalidate_recordset()
         self.assertEqual((self.card.points, reversal.points), (0, -20))
-        self.assertIn("200 Points already spent, not taken back", reversal.reason)
+        self.assertIn("200 points already spent, not taken back", reversal.reason)

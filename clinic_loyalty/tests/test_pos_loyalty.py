@@ -206,7 +206,7 @@ class TestPosLoyalty(ExactQueryCount, TestPoSCommon):
         self.assertEqual(sum(order.lines.mapped("points_cost")), 1100)
         todo = self.card.activity_ids
         self.assertEqual(len(todo), 1)
-        self.assertRegex(todo.note, r"discount worth 1500 Points; the card gave 1100 Points.*more than the 50%")
+        self.assertRegex(todo.note, r"discount worth 1500 points; the card gave 1100 points.*more than the 50%")
         self.assertEqual(self.card.points, 2000 - 1100 + 70)
         # Beyond the balance: the card gives what it has, never below zero.
         self.card._clinic_post("spend", -870, "Elsewhere")
@@ -374,9 +374,9 @@ class TestPosLoyalty(ExactQueryCount, TestPoSCommon):
         )
         reversal = order.sudo().clinic_ledger_ids.filtered(lambda line: line.kind == "reversal")
         self.assertEqual((self.card.points, reversal.points), (0, -20))
-        self.assertIn("200 Points already spent, not taken back", reversal.reason)
+        self.assertIn("200 points already spent, not taken back", reversal.reason)
         # The value refunded twice is the manager's to settle: a to-do on the card.
-        self.assertRegex(self.card.activity_ids.note, r"should take back 200 Points that the order earned")
+        self.assertRegex(self.card.activity_ids.note, r"should take back 200 points that the order earned")
 
     def test_a_pos_refund_keeps_back_the_value_of_earned_points_already_spent(self):
         """Two massages earned 220 points, the patient spent 200 of them elsewhere: refunding
@@ -395,7 +395,7 @@ class TestPosLoyalty(ExactQueryCount, TestPoSCommon):
             {k: answer["settle"][k] for k in ("points", "amount", "product_id")},
             {"points": 90, "amount": 90, "product_id": self.reward.discount_line_product_id.id},
         )
-        self.assertEqual(answer["settle"]["name"], "90 Points already spent, kept back from the refund")
+        self.assertEqual(answer["settle"]["name"], "90 points already spent, kept back from the refund")
         refund_data = self.create_ui_order_data(
             [{"product": self.massage, "quantity": -1, "refunded_orderline_id": massage_line.id}],
             customer=self.patient,
@@ -410,7 +410,7 @@ class TestPosLoyalty(ExactQueryCount, TestPoSCommon):
         self.assertEqual(refund.amount_total, -1010)
         reversal = order.sudo().clinic_ledger_ids.filtered(lambda line: line.kind == "reversal")
         self.assertEqual((reversal.points, reversal.amount), (-20, -1100))
-        self.assertIn("90 Points already spent, deducted from the money refunded", reversal.reason)
+        self.assertIn("90 points already spent, deducted from the money refunded", reversal.reason)
         self.assertEqual(self.card.points, 0)
         self.assertFalse(self.card.activity_ids, "nothing left for the manager to settle")
         self.assertFalse(refund.clinic_ledger_ids, "the deduction line earns nothing")

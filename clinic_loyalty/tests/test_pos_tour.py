@@ -153,7 +153,7 @@ class TestPosLoyaltyTours(TestPointOfSaleHttpCommon):
         self.assertEqual(refund.amount_total, -1078)
         reversal = first.sudo().clinic_ledger_ids.filtered(lambda line: line.kind == "reversal")
         self.assertEqual((reversal.points, reversal.amount), (-88, -1100))
-        self.assertIn("22 Points already spent, deducted from the money refunded", reversal.reason)
+        self.assertIn("22 points already spent, deducted from the money refunded", reversal.reason)
         self.card.invalidate_recordset()
         self.assertEqual(self.card.points, 0)
         self.assertFalse(self.card.activity_ids, "nothing left for a manager to settle")
@@ -253,15 +253,19 @@ class TestPosLoyaltyTours(TestPointOfSaleHttpCommon):
     def test_points_pay_a_taxed_service_up_to_the_exact_share(self):
         """A 250 service with 15% tax on top (287.50): the programme lets points pay 50%,
         143.75 with the tax; the browser applies exactly that and the server posts it."""
-        tax = self.env["account.tax"].sudo().create(
-            {
-                "name": "Clinic VAT 15%",
-                "amount": 15,
-                "amount_type": "percent",
-                "type_tax_use": "sale",
-                "price_include_override": "tax_excluded",
-                "company_id": self.main_pos_config.company_id.id,
-            }
+        tax = (
+            self.env["account.tax"]
+            .sudo()
+            .create(
+                {
+                    "name": "Clinic VAT 15%",
+                    "amount": 15,
+                    "amount_type": "percent",
+                    "type_tax_use": "sale",
+                    "price_include_override": "tax_excluded",
+                    "company_id": self.main_pos_config.company_id.id,
+                }
+            )
         )
         self.env["product.product"].create(
             {

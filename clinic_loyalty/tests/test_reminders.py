@@ -35,16 +35,16 @@ class TestExpiryReminders(ClinicBonusCommon):
         with freeze_time("2026-06-11"):
             self.assertFalse(self._remind(), "not again the next day")
 
-        self.assertEqual(self._sms().mapped("body"), ["900 Points expire in 5 days"])
+        self.assertEqual(self._sms().mapped("body"), ["900 points expire in 5 days"])
         mail = self.env["mail.mail"].search([("model", "=", "clinic.loyalty.reminder"), ("res_id", "=", reminder.id)])
-        self.assertIn("900 Points expire in 5 days", mail.subject)
+        self.assertIn("900 points expire in 5 days", mail.subject)
         self.assertTrue(reminder.sent_email and reminder.sent_sms)
 
     def test_a_late_run_still_reminds_with_the_days_left(self):
         self._give(300, expiry_date=date(2026, 6, 15))
         with freeze_time("2026-06-13"):
             self.assertEqual(self._remind().points, 300)
-        self.assertEqual(self._sms().body, "300 Points expire in 2 days")
+        self.assertEqual(self._sms().body, "300 points expire in 2 days")
 
     def test_no_reminder_for_spent_points_or_without_consent(self):
         self._give(300, expiry_date=date(2026, 6, 15))

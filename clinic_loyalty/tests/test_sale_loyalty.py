@@ -35,11 +35,11 @@ class TestSaleOrderLoyalty(ClinicBonusCommon):
         self.assertEqual(len(sms), 1)
         self.assertEqual(sms.state, "outgoing", "SMS go through Odoo's queue")
         self.assertEqual(sms.number, "+79123456789")
-        self.assertRegex(sms.body, r"^Paid \$\s?2,200\.00; 220 Points earned; balance 755 Points$")
+        self.assertRegex(sms.body, r"^Paid \$\s?2,200\.00; 220 points earned; balance 755 points$")
         mail = self.env["mail.mail"].search([("model", "=", "clinic.loyalty.ledger"), ("res_id", "=", earn.id)])
         self.assertEqual(mail.state, "outgoing")
-        self.assertIn("220 Points", mail.body_html)
-        self.assertIn("balance 755 Points", mail.body_html)
+        self.assertIn("220 points", mail.body_html)
+        self.assertIn("balance 755 points", mail.body_html)
         self.assertEqual(mail.recipient_ids, self.patient)
 
     def test_no_message_without_consent(self):
@@ -76,7 +76,7 @@ class TestSaleOrderLoyalty(ClinicBonusCommon):
         self._use_points(order, 300)
         # Meanwhile the patient spends 200 points at another desk.
         self.card._clinic_post("spend", -200, "Other desk")
-        with self.assertRaisesRegex(UserError, r"uses 300 Points but card \d+ has 100 Points"):
+        with self.assertRaisesRegex(UserError, r"uses 300 points but card \d+ has 100 points"):
             self._confirm(order)
         self.assertEqual(order.state, "draft")
         self.assertEqual(self.card.points, 100)
@@ -136,7 +136,7 @@ class TestSaleOrderLoyalty(ClinicBonusCommon):
         self.card.invalidate_recordset()
         reversal = self._ledger(order, "reversal")
         self.assertEqual(reversal.points, -70)
-        self.assertIn("150 Points already spent, not taken back", reversal.reason)
+        self.assertIn("150 points already spent, not taken back", reversal.reason)
         self.assertEqual(self.card.points, 0)
 
     def _invoice(self, order):
@@ -226,9 +226,9 @@ class TestSaleOrderLoyalty(ClinicBonusCommon):
         credit_note = self._refund(invoice)
         reversal = self._ledger(order, "reversal")
         self.assertEqual((reversal.points, reversal.refund_move_id), (-70, credit_note))
-        self.assertIn("150 Points already spent, not taken back", reversal.reason)
+        self.assertIn("150 points already spent, not taken back", reversal.reason)
         self.assertEqual(self.card.points, 0)
-        self.assertRegex(self.card.activity_ids.note, r"should take back 150 Points that the order earned")
+        self.assertRegex(self.card.activity_ids.note, r"should take back 150 points that the order earned")
 
     def test_points_earned_when_the_invoice_is_paid(self):
         self.program.clinic_earn_trigger = "paid"

@@ -2,6 +2,7 @@ import {Component, useEffect} from "@odoo/owl";
 import {_t} from "@web/core/l10n/translation";
 import {deserializeDate, formatDate} from "@web/core/l10n/dates";
 import {formatFloat} from "@web/core/utils/numbers";
+import {localization} from "@web/core/l10n/localization";
 import {usePos} from "@point_of_sale/app/store/pos_hook";
 
 /**
@@ -70,7 +71,24 @@ export class ClinicLoyaltyPanel extends Component {
         return formatFloat(value, {trailingZeros: false});
     }
     formatPoints(points) {
-        const value = Number.isInteger(points) ? points : points.toFixed(2);
-        return `${value} ${this.info.point_name || ""}`.trim();
+        const value = Number.isInteger(points) ? String(points) : points.toFixed(2);
+        if (!this.info.plural_points) {
+            return `${value} ${this.info.point_name || ""}`.trim();
+        }
+        // The plural form the cashier's language needs (1 бонус, 2 бонуса, 5 бонусов): one
+        // message per CLDR category, as the server formats them.
+        const locale = (localization.code || "en_US").replace("_", "-");
+        const category = new Intl.PluralRules(locale).select(Math.abs(Number(value)));
+        const messages = {
+            zero: _t("%(points)s points (plural form: zero)", {points: value}),
+            one: _t("%(points)s point", {points: value}),
+            two: _t("%(points)s points (plural form: two)", {points: value}),
+            few: _t("%(points)s points (plural form: few)", {points: value}),
+            many: _t("%(points)s points (plural form: many)", {points: value}),
+            other: _t("%(points)s points", {points: value}),
+        };
+        const message = messages[category] || messages.other;
+        // Not translated for this language: its general plural form.
+        return message.includes(" (plural form: ") ? messages.other : message;
     }
 }
