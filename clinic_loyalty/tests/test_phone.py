@@ -1,5 +1,8 @@
+from lxml import etree
+
 from odoo.exceptions import ValidationError
 from odoo.tests import Form, tagged
+from odoo.tools.safe_eval import safe_eval
 
 from .common import ClinicLoyaltyCommon
 
@@ -87,6 +90,16 @@ class TestPatientPhone(ClinicLoyaltyCommon):
             self.assertIn(patient.id, [pid for pid, _name in found], typed)
         self.assertEqual(Partner.search([("clinic_lookup", "=", "+7 (903) 765-43-21")]), mobile_patient)
         self.assertFalse(Partner.search([("clinic_lookup", "=", "8 (912) 000-00-00")]))
+
+    def test_enter_in_the_patients_search_finds_a_phone_or_a_card(self):
+        """The search box's first choice (what Enter applies) finds the patient by phone in
+        any format or by card number, as well as by name."""
+        patient = self._patient("Enter Searchable", "+7 912 345 6789")
+        arch = self.env["res.partner"].get_view(self.env.ref("base.view_res_partner_filter").id, "search")["arch"]
+        name = etree.fromstring(arch).xpath("//field[@name='name']")[0]
+        for typed in ("89123456789", "8 (912) 345-67-89", patient.clinic_card_code, "Enter Searchable"):
+            domain = safe_eval(name.get("filter_domain"), {"self": typed})
+            self.assertIn(patient, self.env["res.partner"].search(domain), typed)
 
     def test_search_by_card_number(self):
         patient = self._patient("Card Holder", "+7 912 222 3344")
