@@ -106,6 +106,17 @@ class TestPosLoyaltyTours(TestPointOfSaleHttpCommon):
         self.program.clinic_tier_ids.sudo().discount_percent = 5
         self.start_pos_tour("clinic_loyalty_pos_phone_search")
 
+    def test_two_patients_searched_in_a_row_never_show_the_first_match(self):
+        self.env["res.partner"].sudo().create(
+            {
+                "name": "Clinic Second Patient",
+                "phone": "+7 903 111 22 33",
+                "is_patient": True,
+                "company_id": self.main_pos_config.company_id.id,
+            }
+        )
+        self.start_pos_tour("clinic_loyalty_pos_two_searches_in_a_row")
+
     def test_a_replayed_order_earns_once_and_a_refund_reverses(self):
         self.start_pos_tour("clinic_loyalty_pos_replay_and_refund")
         self.card.invalidate_recordset()

@@ -86,12 +86,8 @@ registry.category("web_tour.tours").add("clinic_loyalty_pos_phone_search", {
             Chrome.startPoS(),
             Dialog.confirm("Open Register"),
             ProductScreen.clickPartnerButton(),
+            // Found as the number is typed: no "Search more".
             ProductScreen.inputCustomerSearchbar("8 (912) 555-11-22"),
-            {
-                content: "search the server",
-                trigger: ".modal button:contains('Search more')",
-                run: "click",
-            },
             ProductScreen.clickCustomer("Clinic Tour Patient"),
             PosLoyalty.customerIs("Clinic Tour Patient"),
             panelShows(".clinic-card-code", CARD),
@@ -356,5 +352,28 @@ registry.category("web_tour.tours").add("clinic_loyalty_pos_points_on_a_taxed_se
             ...payByBank(),
             receiptShows(".clinic-spent", "143.75"),
             ReceiptScreen.clickNextOrder(),
+        ].flat(),
+});
+
+// Two patients looked up in a row by phone: the second search never shows the first match.
+registry.category("web_tour.tours").add("clinic_loyalty_pos_two_searches_in_a_row", {
+    steps: () =>
+        [
+            Chrome.startPoS(),
+            Dialog.confirm("Open Register"),
+            ProductScreen.clickPartnerButton(),
+            ProductScreen.inputCustomerSearchbar("8 (912) 555-11-22"),
+            {
+                content: "the first patient is found by phone",
+                trigger: ".modal .partner-list b:contains('Clinic Tour Patient')",
+            },
+            ProductScreen.inputCustomerSearchbar("+7 (903) 111-22-33"),
+            {
+                content: "the second patient is found, and only them",
+                trigger:
+                    ".modal .partner-list:has(b:contains('Clinic Second Patient')):not(:has(b:contains('Clinic Tour Patient')))",
+            },
+            ProductScreen.clickCustomer("Clinic Second Patient"),
+            PosLoyalty.customerIs("Clinic Second Patient"),
         ].flat(),
 });

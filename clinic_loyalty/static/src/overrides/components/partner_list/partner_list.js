@@ -1,38 +1,62 @@
 import {patch} from "@web/core/utils/patch";
+import {debounce} from "@web/core/utils/timing";
+import {useEffect} from "@odoo/owl";
 import {PartnerList} from "@point_of_sale/app/screens/partner_list/partner_list";
+
+/** Card numbers and phones: at least six digits, whatever the separators. */
+function looksLikeCardOrPhone(text) {
+    return text.replace(/\D/g, "").length >= 6;
+}
 
 patch(PartnerList.prototype, {
     /**
      * The server also looks the query up as a card number or a phone in any format
-     * (8 (912) 345-67-89 finds +79123456789), which the POS's text search cannot do.
+     * (8 (912) 345-67-89 finds +79123456789), which the POS's text search cannot do. It is
+     * asked as the cashier types (no "Search more" needed); its answer belongs to the query
+     * it was asked for, so a new query never shows the previous patient's match.
      */
-    async getNewPartners() {
-        const partners = await super.getNewPartners(...arguments);
-        const query = (this.state.query || "").trim();
-        // Card numbers and phones: at least six digits, whatever the separators.
-        if (query.replace(/\D/g, "").length < 6) {
-            return partners;
+    setup() {
+        super.setup(...arguments);
+        this.clinicLookupSoon = debounce((query) => this.clinicLookup(query), 250);
+        useEffect(
+            (query) => {
+                if (looksLikeCardOrPhone((query || "").trim())) {
+                    this.clinicLookupSoon(query);
+                }
+            },
+            () => [this.state.query]
+        );
+    },
+    async clinicLookup(query) {
+        const text = (query || "").trim();
+        if (!looksLikeCardOrPhone(text)) {
+            return [];
         }
         const found = await this.pos.data.searchRead(
             "res.partner",
-            [["clinic_lookup", "=", query]],
+            [["clinic_lookup", "=", text]],
             [],
-            {
-                limit: 30,
-            }
+            {limit: 30}
         );
-        this.state.clinicMatchIds = found.map((partner) => partner.id);
-        return [
-            ...found,
-            ...partners.filter((partner) => !this.state.clinicMatchIds.includes(partner.id)),
-        ];
+        if ((this.state.query || "").trim() === text) {
+            this.state.clinicMatches = {query: text, ids: found.map((partner) => partner.id)};
+        }
+        return found;
+    },
+    async getNewPartners() {
+        const partners = await super.getNewPartners(...arguments);
+        const found = await this.clinicLookup(this.state.query);
+        const ids = found.map((partner) => partner.id);
+        return [...found, ...partners.filter((partner) => !ids.includes(partner.id))];
     },
     getPartners() {
         const partners = super.getPartners(...arguments);
-        const matchIds = this.state.query ? this.state.clinicMatchIds || [] : [];
-        const matches = matchIds
+        const query = (this.state.query || "").trim();
+        const matches = this.state.clinicMatches;
+        const matchIds = query && matches?.query === query ? matches.ids : [];
+        const found = matchIds
             .map((id) => this.pos.models["res.partner"].get(id))
             .filter((partner) => partner && !partners.includes(partner));
-        return [...matches, ...partners];
+        return [...found, ...partners];
     },
 });
