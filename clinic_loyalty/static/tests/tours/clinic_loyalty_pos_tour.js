@@ -75,6 +75,11 @@ registry.category("web_tour.tours").add("clinic_loyalty_pos_scan_redeem_pay", {
             receiptShows(".clinic-spent", "500"),
             receiptShows(".clinic-earned", "170"),
             receiptShows(".clinic-balance", "170"),
+            {
+                content: "receipt: the expiry date in the cashier's format (not 2027-11-27)",
+                trigger:
+                    ".receipt-screen .clinic-loyalty-receipt div:contains('Expiring after'):contains('/')",
+            },
             ReceiptScreen.clickNextOrder(),
         ].flat(),
 });

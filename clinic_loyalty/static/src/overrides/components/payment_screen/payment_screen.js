@@ -1,5 +1,6 @@
 import {_t} from "@web/core/l10n/translation";
 import {patch} from "@web/core/utils/patch";
+import {deserializeDate, formatDate} from "@web/core/l10n/dates";
 import {AlertDialog} from "@web/core/confirmation_dialog/confirmation_dialog";
 import {PaymentScreen} from "@point_of_sale/app/screens/payment_screen/payment_screen";
 
@@ -81,6 +82,10 @@ patch(PaymentScreen.prototype, {
                     order.id,
                 ]);
                 if (figures && figures.card_code) {
+                    if (figures.expiring_date) {
+                        // In the cashier's date format, as the rest of the POS.
+                        figures.expiring_date = formatDate(deserializeDate(figures.expiring_date));
+                    }
                     order.uiState.clinicReceipt = figures;
                     // The panel shows the balance the server now holds.
                     await this.pos.clinicLoadCardInfo(order.get_partner(), {refresh: true});
