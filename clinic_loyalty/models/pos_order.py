@@ -145,7 +145,7 @@ class PosOrder(models.Model):
 
     def _clinic_day(self):
         self.ensure_one()
-        return fields.Date.to_date(self.date_order)
+        return fields.Date.context_today(self, self.date_order)
 
     def _clinic_earning_lines(self):
         return [(line.product_id.categ_id.id, line.price_subtotal_incl) for line in self._clinic_product_lines()]
@@ -228,8 +228,10 @@ class PosOrder(models.Model):
         """
         self.ensure_one()
         household = self.partner_id._clinic_household(self.company_id)
-        day = fields.Date.to_date(self.date_order)
-        if not household or not household._clinic_is_member_active(day):
+        if not household:
+            return
+        day = fields.Date.context_today(self, self.date_order)
+        if not household._clinic_is_member_active(day):
             return
         lines = self._clinic_product_lines().sorted("id")
         grosses = {line.id: line.price_unit * line.qty for line in lines}

@@ -192,7 +192,7 @@ class SaleOrder(models.Model):
 
     def _clinic_day(self):
         self.ensure_one()
-        return fields.Date.to_date(self.date_order) if self.date_order else fields.Date.context_today(self)
+        return fields.Date.context_today(self, self.date_order)
 
     def _clinic_earning_lines(self):
         return [(line.product_id.categ_id.id, line.price_total) for line in self._clinic_product_lines()]
@@ -298,7 +298,7 @@ class SaleOrder(models.Model):
         """The patient's household whose membership gives benefits on this order (empty if none)."""
         self.ensure_one()
         household = self.partner_id._clinic_household(self.company_id)
-        day = fields.Date.to_date(self.date_order) if self.date_order else None
+        day = fields.Date.context_today(self, self.date_order)
         if household and household._clinic_is_member_active(day):
             return household
         return self.env["clinic.loyalty.household"]
@@ -316,7 +316,7 @@ class SaleOrder(models.Model):
         candidates = self._clinic_product_lines() | (lines or self.order_line.browse()).filtered(
             lambda sol: sol.product_id and not sol.display_type and not sol.reward_id
         )
-        day = fields.Date.to_date(self.date_order) if self.date_order else None
+        day = fields.Date.context_today(self, self.date_order)
         return household._clinic_allocate_benefits(
             [
                 (line, line.product_id, line.price_unit * line.product_uom_qty)

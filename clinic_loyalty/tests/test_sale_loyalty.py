@@ -2,7 +2,7 @@ from datetime import date
 
 from freezegun import freeze_time
 
-from odoo import Command
+from odoo import Command, fields
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
@@ -28,7 +28,9 @@ class TestSaleOrderLoyalty(ClinicBonusCommon):
 
         earn = self._ledger(order, "earn")
         self.assertEqual((earn.points, earn.amount, earn.balance_after), (220, 2200, 755))
-        self.assertEqual(earn.expiry_date, date.today().replace(year=date.today().year + 1))
+        # Today in the user's time zone, as the clinic's day (not the server's UTC date).
+        today = fields.Date.context_today(self.card)
+        self.assertEqual(earn.expiry_date, today.replace(year=today.year + 1))
         self.assertEqual(self.card.points, 755)
         self.assertEqual(order.clinic_points_earned, 220)
         sms = self.env["sms.sms"].search([("partner_id", "=", self.patient.id)])
