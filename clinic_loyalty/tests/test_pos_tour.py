@@ -197,9 +197,12 @@ class TestPosLoyaltyTours(TestPointOfSaleHttpCommon):
                 }
             )
         )
+        # The desk sold it today, in the desk's time zone (the POS user is in New York: from
+        # midnight UTC to 5 a.m. the test user's today is the desk's tomorrow).
         household = (
             self.env["clinic.loyalty.household"]
             .sudo()
+            .with_context(tz=self.pos_user.tz)
             ._clinic_sell_membership(self.patient, plan, 199, "test:family", "Test")
         )
         household.name = "Clinic Tour Family"
