@@ -1,4 +1,4 @@
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import float_compare, float_is_zero
 
@@ -337,42 +337,102 @@ class PosOrder(models.Model):
 
     @api.model
     def clinic_check_points(self, partner_id, product_lines, reward_lines):
-        """Before the payment: may this order pay with the patient's points as it does?
+        """The loyalty figures of an order in progress, as the server will post them.
 
-        The POS sends the order as it stands: ``product_lines`` [{product_id, amount}] and
-        ``reward_lines`` [{reward_id, amount, points}] (amounts taxes included, rewards
-        negative). The server prices the points as it will at synchronisation (the same
-        engine rules: balance, the programme's share, a member's monthly limit) and answers
-        ``{"points", "allowed", "problems"}``; the cashier sees a refusal here, not after the
-        patient has paid.
+        The POS sends the order as it stands: ``product_lines`` [{product_id, qty, amount}]
+        and ``reward_lines`` [{reward_id, amount, points}] (amounts taxes included, rewards
+        negative). The order engine reads this description as it reads the paid order at
+        synchronisation (same lines, same rules: balance, the programme's share, a member's
+        monthly limit, category rates, tier, boost) and answers:
+
+        - ``points``, ``allowed``, ``problems``: the points the order's clinic rewards use,
+          how many the rules allow, and why not all of them (empty: the order may be paid);
+        - ``usable_points``: what the patient may spend now (balance, monthly limit);
+        - ``cap``: the most of this order payable with points (money, taxes included), and
+          ``usable_amount`` / ``usable_on_order``: what the usable points pay on this
+          order, in money and in points (the panel, the rewards popup and the reward line
+          keep to it);
+        - ``estimate``: the points the order earns once paid as it stands.
+
+        The panel, the rewards popup and the payment screen show these figures; the
+        payment is refused here, before the patient pays, rather than after.
         """
         partner, card = self.env["loyalty.card"]._clinic_desk_card(partner_id)
         if not card:
-            return {"points": 0.0, "allowed": 0.0, "problems": []}
-        program = card.program_id
-        excluded = self.env["loyalty.program"]._clinic_non_earning_product_ids()
-        gross = sum(
-            float(line.get("amount") or 0.0)
-            for line in product_lines or []
-            if isinstance(line, dict) and line.get("product_id") not in excluded
-        )
-        rewards = self.env["loyalty.reward"].sudo()
-        points = money = 0.0
-        for line in reward_lines or []:
-            reward = rewards.browse(line.get("reward_id") if isinstance(line, dict) else []).exists()
-            if reward.program_id != card.program_id:
-                continue
-            amount = -float(line.get("amount") or 0.0)
-            money += amount
-            points += self._clinic_reward_cost(reward, amount, float(line.get("points") or 0.0))
-        points = card.currency_id.round(points)
+            return {}
+        order = self._clinic_order_in_progress(partner, card, product_lines, reward_lines)
+        points, money, allowed, problems = order._clinic_spending_allowance(card)
         if float_is_zero(points, precision_digits=2):
-            return {"points": 0.0, "allowed": 0.0, "problems": []}
-        cap = program._clinic_points_payment_cap(gross, card.currency_id)
-        allowed, problems = card._clinic_spending_allowance(
-            partner, points, money, cap, order_name=self.env._("in progress")
+            allowed, problems = 0.0, []
+        program = card.program_id
+        currency = card.currency_id
+        left, _limit = card._clinic_member_limit_left(partner)
+        usable = card.points if left is None else min(card.points, left)
+        cap = program._clinic_points_payment_cap(order._clinic_cap_base(), currency)
+        value = program._clinic_points_reward().discount
+        usable_amount = min(cap, currency.round(max(usable, 0.0) * value)) if value else 0.0
+        return {
+            "points": points,
+            "allowed": allowed,
+            "problems": problems,
+            "usable_points": usable,
+            "cap": cap,
+            "usable_amount": usable_amount,
+            "usable_on_order": currency.round(usable_amount / value) if value else 0.0,
+            "estimate": order._clinic_compute_earning(card)["points"],
+        }
+
+    @api.model
+    def _clinic_order_in_progress(self, partner, card, product_lines, reward_lines):
+        """The POS's order in progress as a new (unsaved) order of ``partner``: what the
+        engine reads of a paid order, from the figures the browser sent (ids and numbers
+        only; anything else is left out)."""
+
+        def number(value):
+            return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0.0
+
+        def record_id(value):
+            return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
+
+        env = self.env["pos.order"].sudo().env
+        products = env["product.product"].browse(
+            {record_id(line.get("product_id")) for line in product_lines or [] if isinstance(line, dict)} - {None}
+        ).exists()
+        rewards = env["loyalty.reward"].browse(
+            {record_id(line.get("reward_id")) for line in reward_lines or [] if isinstance(line, dict)} - {None}
+        ).exists()
+        lines = [
+            Command.create(
+                {
+                    "product_id": line["product_id"],
+                    "qty": number(line.get("qty", 1)) or 1.0,
+                    "price_subtotal_incl": number(line.get("amount")),
+                }
+            )
+            for line in product_lines or []
+            if isinstance(line, dict) and line.get("product_id") in products.ids
+        ] + [
+            Command.create(
+                {
+                    "product_id": reward.discount_line_product_id.id,
+                    "qty": 1.0,
+                    "reward_id": reward.id,
+                    "price_subtotal_incl": number(line.get("amount")),
+                    "points_cost": number(line.get("points")),
+                }
+            )
+            for line in reward_lines or []
+            if isinstance(line, dict)
+            for reward in rewards.filtered(lambda reward, line=line: reward.id == line.get("reward_id"))
+        ]
+        return env["pos.order"].new(
+            {
+                "partner_id": partner.id,
+                "company_id": card.company_id.id or self.env.company.id,
+                "pos_reference": self.env._("in progress"),
+                "lines": lines,
+            }
         )
-        return {"points": points, "allowed": card.currency_id.round(allowed), "problems": problems}
 
     @api.model
     def clinic_refund_reward_shares(self, order_id, refunded):

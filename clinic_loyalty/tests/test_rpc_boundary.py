@@ -493,6 +493,26 @@ class TestRpcBoundary(TestPointOfSaleHttpCommon):
         )  # fmt: skip
         self.assertEqual((check["points"], check["allowed"]), (1500, 720))
         self.assertEqual(len(check["problems"]), 2, "over the 50% share and over the balance")
+        # What the desk shows with it: the balance usable now, the order's share (50% of 2200)
+        # and what the points pay on this order; 10% of the 700 paid in money once paid.
+        self.assertEqual(
+            {key: check[key] for key in ("usable_points", "cap", "usable_amount", "usable_on_order", "estimate")},
+            {"usable_points": 720, "cap": 1100, "usable_amount": 720, "usable_on_order": 720, "estimate": 70},
+        )
+        # The same order paying what the rules allow may be paid, and earns on the rest.
+        check = self.assertAllowed(
+            self.cashier, "pos.order", "clinic_check_points", self.patient.id,
+            [{"product_id": self.service.id, "qty": 1, "amount": 2200}], [{"reward_id": reward.id, "amount": -720}],
+        )  # fmt: skip
+        self.assertEqual((check["points"], check["allowed"], check["problems"]), (720, 720, []))
+        self.assertEqual(check["estimate"], 148)
+        # Figures a client makes up (a product id that is no number, a reward of nothing) count nothing.
+        check = self.assertAllowed(
+            self.cashier, "pos.order", "clinic_check_points", self.patient.id,
+            [{"product_id": "1", "amount": 2200}, {"product_id": self.service.id, "amount": "9"}],
+            [{"reward_id": 10**9, "amount": -720}],
+        )  # fmt: skip
+        self.assertEqual((check["points"], check["cap"], check["estimate"]), (0, 0, 0))
         # A cashier syncs a paid POS order of the patient; the server posts what it earns.
         session, _order = self._pos_order()
         result = self.assertAllowed(

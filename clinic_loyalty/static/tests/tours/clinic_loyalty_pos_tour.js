@@ -30,6 +30,18 @@ function receiptShows(selector, text) {
     };
 }
 
+// The rewards popup offers the points reward with the server's figures; choose it.
+function rewardOffered(text, figure) {
+    return [
+        ...ProductScreen.clickControlButton("Reward"),
+        {
+            content: `rewards popup: ${text} ${figure}`,
+            trigger: `.selection-item:contains("${text}"):contains("${figure}")`,
+            run: "click",
+        },
+    ];
+}
+
 // Payment screen: the patient pays the rest by bank card; the receipt follows.
 function payByBank() {
     return [
@@ -68,10 +80,24 @@ registry.category("web_tour.tours").add("clinic_loyalty_pos_scan_redeem_pay", {
             panelShows(".clinic-balance", "500"),
             panelShows(".clinic-tier", "Bronze"),
             panelShows(".clinic-expiring", "500"),
-            PosLoyalty.claimReward("Pay with points"),
+            // The server's figures for this order: the whole balance is usable (50% of 2200
+            // is 1100), and paid in money it would earn 10%.
+            panelShows(".clinic-usable-on-order", "500 points"),
+            panelShows(".clinic-estimate", "About 220 points after payment"),
+            ...rewardOffered("Pay with points: up to", "500 points"),
             PosLoyalty.hasRewardLine("Pay with points", "-500.00"),
             PosLoyalty.orderTotalIs("1,700.00"),
-            ...payByBank(),
+            // Paid 1700 in money: 170 points, on the panel and under the amount due.
+            panelShows(".clinic-estimate", "About 170 points after payment"),
+            ProductScreen.clickPayButton(),
+            {
+                content: "payment screen: the server's estimate under the amount due",
+                trigger:
+                    ".payment-screen .clinic-estimate:contains('About 170 points after payment')",
+            },
+            PaymentScreen.clickPaymentMethod("Bank"),
+            PaymentScreen.clickValidate(),
+            ReceiptScreen.isShown(),
             receiptShows(".clinic-spent", "500"),
             receiptShows(".clinic-earned", "170"),
             receiptShows(".clinic-balance", "170"),
@@ -352,7 +378,8 @@ registry.category("web_tour.tours").add("clinic_loyalty_pos_points_on_a_taxed_se
             scan_barcode(CARD),
             PosLoyalty.customerIs("Clinic Tour Patient"),
             PosLoyalty.orderTotalIs("287.50"),
-            PosLoyalty.claimReward("Pay with points"),
+            // The popup offers the server's share: 143.75 of the 500 points.
+            ...rewardOffered("Pay with points: up to", "143.75 points"),
             PosLoyalty.orderTotalIs("143.75"),
             ...payByBank(),
             receiptShows(".clinic-spent", "143.75"),

@@ -1,13 +1,14 @@
-import {Component, useEffect} from "@odoo/owl";
+import {Component, onWillRender, useEffect} from "@odoo/owl";
 import {_t} from "@web/core/l10n/translation";
 import {deserializeDate, formatDate} from "@web/core/l10n/dates";
 import {formatFloat} from "@web/core/utils/numbers";
-import {localization} from "@web/core/l10n/localization";
 import {usePos} from "@point_of_sale/app/store/pos_hook";
+import {formatClinicEstimate, formatClinicPoints} from "@clinic_loyalty/utils/points";
 
 /**
  * What the cashier sees of the selected patient's clinic card: card number, tier and
- * progress to the next tier, balance, points expiring next, card discount, household.
+ * progress to the next tier, balance, points expiring next, card discount, household;
+ * and of the order, from the server: the points usable on it and what it will earn.
  */
 export class ClinicLoyaltyPanel extends Component {
     static template = "clinic_loyalty.ClinicLoyaltyPanel";
@@ -22,6 +23,25 @@ export class ClinicLoyaltyPanel extends Component {
                 }
             },
             () => [this.props.partner?.id]
+        );
+        // The order's figures (usable on this order, estimate) follow its lines: asked from
+        // the server a moment after the cashier stops changing the order.
+        onWillRender(() => {
+            this.orderKey = this.order ? JSON.stringify(this.order.clinicPayload()) : "";
+        });
+        useEffect(
+            (orderKey, cardId) => {
+                if (!orderKey || !cardId) {
+                    return;
+                }
+                const order = this.order;
+                const timeout = setTimeout(
+                    () => this.pos.clinicRefreshFigures(order).then(() => this.render()),
+                    250
+                );
+                return () => clearTimeout(timeout);
+            },
+            () => [this.orderKey, this.info?.card_id]
         );
     }
     get info() {
@@ -71,24 +91,22 @@ export class ClinicLoyaltyPanel extends Component {
         return formatFloat(value, {trailingZeros: false});
     }
     formatPoints(points) {
-        const value = Number.isInteger(points) ? String(points) : points.toFixed(2);
-        if (!this.info.plural_points) {
-            return `${value} ${this.info.point_name || ""}`.trim();
-        }
-        // The plural form the cashier's language needs (1 бонус, 2 бонуса, 5 бонусов): one
-        // message per CLDR category, as the server formats them.
-        const locale = (localization.code || "en_US").replace("_", "-");
-        const category = new Intl.PluralRules(locale).select(Math.abs(Number(value)));
-        const messages = {
-            zero: _t("%(points)s points (plural form: zero)", {points: value}),
-            one: _t("%(points)s point", {points: value}),
-            two: _t("%(points)s points (plural form: two)", {points: value}),
-            few: _t("%(points)s points (plural form: few)", {points: value}),
-            many: _t("%(points)s points (plural form: many)", {points: value}),
-            other: _t("%(points)s points", {points: value}),
-        };
-        const message = messages[category] || messages.other;
-        // Not translated for this language: its general plural form.
-        return message.includes(" (plural form: ") ? messages.other : message;
+        return formatClinicPoints(points, this.info);
+    }
+    /** The server's figures for the order as it stands (none while they are asked). */
+    get figures() {
+        return this.order?.clinicFigures();
+    }
+    get order() {
+        return this.pos.get_order();
+    }
+    get usableOnOrderText() {
+        return _t("Usable on this order: %(points)s (%(amount)s)", {
+            points: this.formatPoints(this.figures.usable_on_order),
+            amount: this.env.utils.formatCurrency(this.figures.usable_amount),
+        });
+    }
+    get estimateText() {
+        return formatClinicEstimate(this.figures.estimate, this.info);
     }
 }

@@ -21,9 +21,50 @@ patch(PosOrder.prototype, {
         return result;
     },
     /**
+     * The order as the server's validation reads it (pos.order.clinic_check_points): the
+     * patient, the product lines and the reward lines, amounts taxes included.
+     */
+    clinicPayload() {
+        const lines = this.get_orderlines();
+        return [
+            this.get_partner()?.id,
+            lines
+                .filter((line) => !line.reward_id && !line.combo_line_ids?.length)
+                .map((line) => ({
+                    product_id: line.product_id.id,
+                    qty: line.get_quantity(),
+                    amount: line.get_price_with_tax(),
+                })),
+            lines
+                .filter((line) => line.reward_id)
+                .map((line) => ({
+                    reward_id: line.reward_id.id,
+                    amount: line.get_price_with_tax(),
+                    points: line.points_cost || 0,
+                })),
+        ];
+    },
+    /**
+     * The server's figures (PosStore.clinicRefreshFigures) if they answer the order as it
+     * stands now; with ``productsOnly``, if they answer its product lines (the share of
+     * the order payable with points depends on those alone).
+     */
+    clinicFigures({productsOnly = false} = {}) {
+        const figures = this.uiState?.clinicFigures;
+        if (!figures || figures.offline) {
+            return undefined;
+        }
+        const payload = this.clinicPayload();
+        const fresh = productsOnly
+            ? figures.productKey === JSON.stringify(payload[1])
+            : figures.key === JSON.stringify(payload);
+        return fresh ? figures : undefined;
+    },
+    /**
      * Paying with points stops at the programme's share of the order, taxes included, as
-     * the server checks it. Odoo prices the reward's lines like the order's lines (before
-     * tax when taxes are excluded), spread over the order's taxes in proportion: the share
+     * the server computes it (clinic_check_points, read before the rewards popup opens).
+     * Odoo prices the reward's lines like the order's lines (before tax when taxes are
+     * excluded), spread over the order's taxes in proportion: the share
      * is converted into that basis with the order's own ratio, and rounded down to the
      * currency, so the discount with its taxes is never more than the share.
      */
@@ -42,7 +83,11 @@ patch(PosOrder.prototype, {
         );
         const gross = lines.reduce((total, line) => total + line.get_price_with_tax(), 0);
         const base = lines.reduce((total, line) => total + line.get_base_price(), 0);
-        const cap = (gross * reward.program_id.clinic_max_redeem_percent) / 100;
+        // The server's share for this order's lines; offline, the same rule computed here.
+        const figures = this.clinicFigures({productsOnly: true});
+        const cap = figures
+            ? figures.cap
+            : (gross * reward.program_id.clinic_max_redeem_percent) / 100;
         const capBase = gross ? (cap * base) / gross : 0;
         const discount = -result.reduce(
             (total, vals) => total + vals.price_unit * (vals.qty || 1),

@@ -48,6 +48,37 @@ patch(PosStore.prototype, {
         return card;
     },
     /**
+     * The server's figures for the order as it stands: the points its rewards use and
+     * whether the rules allow them, the points usable on this order (balance, monthly
+     * limit, the programme's share) and what the order will earn. Kept on the order with
+     * the order they answer; offline, the last figures stay and ``offline`` is set. With
+     * ``force``, asked again even for an unchanged order (the balance may have moved).
+     */
+    async clinicRefreshFigures(order, {force = false} = {}) {
+        const info = order?.get_partner() && this.clinicCardInfo[order.get_partner().id];
+        if (!order?.get_partner() || (!force && !info?.card_id)) {
+            return undefined;
+        }
+        const payload = order.clinicPayload();
+        const key = JSON.stringify(payload);
+        const known = order.uiState.clinicFigures;
+        if (!force && known?.key === key && !known.offline) {
+            return known;
+        }
+        try {
+            const figures = await this.data.call("pos.order", "clinic_check_points", payload);
+            order.uiState.clinicFigures = {
+                ...figures,
+                key,
+                productKey: JSON.stringify(payload[1]),
+                offline: false,
+            };
+        } catch {
+            order.uiState.clinicFigures = {...(known || {}), key, offline: true};
+        }
+        return order.uiState.clinicFigures;
+    },
+    /**
      * The points the patient may use, as the server said when they were selected (balance,
      * a member's monthly limit): the card's rewards keep to it, offline too.
      */

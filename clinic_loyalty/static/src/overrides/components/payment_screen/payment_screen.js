@@ -1,10 +1,17 @@
+import {onMounted} from "@odoo/owl";
 import {_t} from "@web/core/l10n/translation";
 import {patch} from "@web/core/utils/patch";
 import {deserializeDate, formatDate} from "@web/core/l10n/dates";
 import {AlertDialog} from "@web/core/confirmation_dialog/confirmation_dialog";
 import {PaymentScreen} from "@point_of_sale/app/screens/payment_screen/payment_screen";
+import {formatClinicEstimate} from "@clinic_loyalty/utils/points";
 
 patch(PaymentScreen.prototype, {
+    setup() {
+        super.setup(...arguments);
+        // The estimate under the amount due: what this order earns, from the server.
+        onMounted(() => this.pos.clinicRefreshFigures(this.currentOrder).then(() => this.render()));
+    },
     /**
      * Once the order is synced, the receipt shows the points the server posted: earned,
      * spent, the new balance and what expires next.
@@ -27,23 +34,8 @@ patch(PaymentScreen.prototype, {
         if (!partner || !rewardLines.length) {
             return true;
         }
-        let answer;
-        try {
-            answer = await this.pos.data.call("pos.order", "clinic_check_points", [
-                partner.id,
-                order.lines
-                    .filter((line) => !line.reward_id)
-                    .map((line) => ({
-                        product_id: line.product_id.id,
-                        amount: line.get_price_with_tax(),
-                    })),
-                rewardLines.map((line) => ({
-                    reward_id: line.reward_id.id,
-                    amount: line.get_price_with_tax(),
-                    points: line.points_cost,
-                })),
-            ]);
-        } catch {
+        let answer = await this.pos.clinicRefreshFigures(order, {force: true});
+        if (!answer || answer.offline) {
             answer = this.clinicCheckPointsOffline(partner, rewardLines);
         }
         if (answer?.problems?.length) {
@@ -54,6 +46,16 @@ patch(PaymentScreen.prototype, {
             return false;
         }
         return true;
+    },
+    /** What the order will earn once paid, as the server computes it. */
+    get clinicEstimateText() {
+        const order = this.currentOrder;
+        const info = order?.get_partner() && this.pos.clinicCardInfo[order.get_partner().id];
+        const figures = order?.clinicFigures();
+        if (!info?.card_id || !figures?.estimate) {
+            return "";
+        }
+        return formatClinicEstimate(figures.estimate, info);
     },
     /**
      * Offline, the order keeps to the usable points the server sent when the patient was
