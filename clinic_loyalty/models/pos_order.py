@@ -395,12 +395,20 @@ class PosOrder(models.Model):
             return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
 
         env = self.env["pos.order"].sudo().env
-        products = env["product.product"].browse(
-            {record_id(line.get("product_id")) for line in product_lines or [] if isinstance(line, dict)} - {None}
-        ).exists()
-        rewards = env["loyalty.reward"].browse(
-            {record_id(line.get("reward_id")) for line in reward_lines or [] if isinstance(line, dict)} - {None}
-        ).exists()
+        products = (
+            env["product.product"]
+            .browse(
+                {record_id(line.get("product_id")) for line in product_lines or [] if isinstance(line, dict)} - {None}
+            )
+            .exists()
+        )
+        rewards = (
+            env["loyalty.reward"]
+            .browse(
+                {record_id(line.get("reward_id")) for line in reward_lines or [] if isinstance(line, dict)} - {None}
+            )
+            .exists()
+        )
         lines = [
             Command.create(
                 {
