@@ -1,5 +1,7 @@
 from odoo import models
 
+from ..tools import reasons
+
 
 class AccountMove(models.Model):
     _inherit = "account.move"
@@ -47,7 +49,7 @@ class AccountMove(models.Model):
                 order._clinic_reverse(
                     min(amount / gross, 1.0),
                     f"account.move:{refund.id}",
-                    self.env._("Refund %(refund)s of order %(order)s", refund=refund.name, order=order.name),
+                    reasons.reason("order_refund", refund=refund.name, order=order.name),
                     refund=refund,
                     given_back=order._clinic_points_given_back(points_lines.get(order, [])),
                 )

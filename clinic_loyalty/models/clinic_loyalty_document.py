@@ -1,6 +1,7 @@
 from odoo import api, models
-from odoo.tools import float_compare, float_is_zero, format_amount
+from odoo.tools import float_compare, float_is_zero
 
+from ..tools import reasons
 from ..tools.guard import server_write
 
 
@@ -87,11 +88,8 @@ class ClinicLoyaltyDocument(models.AbstractModel):
         line, created = card._clinic_post_once(
             "earn",
             figures["points"],
-            self.env._(
-                "Order %(order)s: %(rate)s%% of %(amount)s",
-                order=origin,
-                rate=rate,
-                amount=format_amount(self.env, figures["paid"], card.currency_id),
+            reasons.reason(
+                "order_earn", order=origin, rate=rate, amount=reasons.money(figures["paid"], card.currency_id)
             ),
             source_key=self._clinic_key("earn"),
             origin=origin,
@@ -129,7 +127,7 @@ class ClinicLoyaltyDocument(models.AbstractModel):
         return card.sudo()._clinic_post(
             "spend",
             -points,
-            self.env._("Paid on order %(order)s", order=self._clinic_origin()),
+            reasons.reason("order_spend", order=self._clinic_origin()),
             source_key=self._clinic_key("spend"),
             origin=self._clinic_origin(),
             document=self,
@@ -208,6 +206,8 @@ class ClinicLoyaltyDocument(models.AbstractModel):
     def _clinic_reverse(self, ratio, event, reason, refund=None, settled=0.0, given_back=None):
         """Give back ``ratio`` of what the document spent and take back ``ratio`` of what it earned.
 
+        ``reason`` is a message of ``tools.reasons`` (or a text) the reversal lines carry.
+
         Cancellation (ratio 1), credit notes and POS refunds (the refunded share), as
         planned by :meth:`_clinic_reversal_plan`. Each line is reversed on the card it was
         posted on. If the patient has already spent the points it earned, the card is
@@ -239,19 +239,13 @@ class ClinicLoyaltyDocument(models.AbstractModel):
                 continue
             line_reason = reason
             if float_compare(paid, 0, precision_digits=2) > 0:
-                line_reason = self.env._(
-                    "%(reason)s (%(paid)s already spent, deducted from the money refunded)",
-                    reason=line_reason,
-                    paid=card._format_points(paid),
-                )
+                line_reason = reasons.reason("refund_deducted", reason=line_reason, paid=reasons.points(paid))
             if float_compare(missing, 0, precision_digits=2) > 0:
-                line_reason = self.env._(
-                    "%(reason)s (%(missing)s already spent, not taken back)",
-                    reason=line_reason,
-                    missing=card._format_points(missing),
-                )
+                line_reason = reasons.reason("refund_missing", reason=line_reason, missing=reasons.points(missing))
                 if not Ledger.search_count([("card_id", "=", card.id), ("source_key", "=", key)]):
-                    card._clinic_record_refund_shortfall(self, refund.display_name if refund else reason, missing)
+                    card._clinic_record_refund_shortfall(
+                        self, refund.display_name if refund else reasons.render(self.env, reason, card), missing
+                    )
             reversals |= card._clinic_post(
                 "reversal",
                 points,

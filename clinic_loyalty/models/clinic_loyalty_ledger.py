@@ -1,6 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from ..tools import reasons
 from ..tools.guard import is_server_write
 
 LEDGER_KINDS = [
@@ -55,7 +56,17 @@ class ClinicLoyaltyLedger(models.Model):
         default=lambda self: self.env.user,
         readonly=True,
     )
-    reason = fields.Char(required=True, readonly=True)
+    reason = fields.Char(
+        string="Reason (as posted)",
+        required=True,
+        readonly=True,
+        help="The reason in English as it was posted, or as a manager typed it.",
+    )
+    reason_data = fields.Json(
+        readonly=True,
+        help="The reason as a message and its parameters, rendered in each reader's language.",
+    )
+    reason_display = fields.Char(string="Reason", compute="_compute_reason_display")
     origin = fields.Char(string="Source Document", readonly=True)
     tier_change_id = fields.Many2one(
         comodel_name="clinic.loyalty.tier.history",
@@ -156,6 +167,26 @@ class ClinicLoyaltyLedger(models.Model):
         if reversed_line:
             vals["reversed_line_id"] = reversed_line.id
         return vals
+
+    @api.depends("reason", "reason_data")
+    @api.depends_context("lang")
+    def _compute_reason_display(self):
+        for line in self:
+            line.reason_display = line._clinic_reason_text()
+
+    @api.depends("reason", "reason_data")
+    @api.depends_context("lang")
+    def _compute_display_name(self):
+        for line in self:
+            line.display_name = line._clinic_reason_text()
+
+    def _clinic_reason_text(self, lang=None):
+        """The line's reason in ``lang`` (default: the reader's language); a reason a manager
+        typed, as typed."""
+        self.ensure_one()
+        if not self.reason_data:
+            return self.reason or ""
+        return reasons.render(self.env, self.reason_data, self.card_id, lang)
 
     @api.depends("points", "balance_after", "card_id.point_name")
     def _compute_points_display(self):

@@ -6,6 +6,8 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, float_compare, float_is_zero, format_amount
 
+from ..tools import reasons
+
 
 class LoyaltyCard(models.Model):
     _inherit = "loyalty.card"
@@ -38,7 +40,9 @@ class LoyaltyCard(models.Model):
         postings on one card (two terminals, two workers) run one after the other and the
         balance never goes below zero. Points taken from the card consume ``lots`` first,
         then the lots that expire first. ``amount`` is the money paid (negative: refunded)
-        that counts towards tiers and the discount scale.
+        that counts towards tiers and the discount scale. ``reason`` is a message with its
+        parameters (``tools.reasons.reason``), rendered in each reader's language, or a text
+        typed by a manager.
         """
         self.ensure_one()
         Ledger = self.env["clinic.loyalty.ledger"].sudo()
@@ -77,7 +81,10 @@ class LoyaltyCard(models.Model):
                 "card_id": self.id,
                 "kind": kind,
                 "points": points,
-                "reason": reason,
+                # A message with parameters is kept as data and rendered for each reader;
+                # the English text stays searchable. A typed reason is kept as typed.
+                "reason": reasons.render(self.env, reason, self, "en_US") if isinstance(reason, dict) else reason,
+                "reason_data": reason if isinstance(reason, dict) else False,
                 "origin": origin,
                 "source_key": source_key,
                 "expiry_date": expiry_date if points > 0 else False,
@@ -253,14 +260,14 @@ class LoyaltyCard(models.Model):
             self._clinic_post(
                 "adjust",
                 -points,
-                self.env._("Moved to card %(card)s", card=target.code),
+                reasons.reason("moved_to", card=target.code),
                 source_key=f"transfer:{lot.id}",
                 lots=lot,
             )
             target._clinic_post(
                 "adjust",
                 points,
-                self.env._("Moved from card %(card)s", card=self.code),
+                reasons.reason("moved_from", card=self.code),
                 source_key=f"transfer:{lot.id}",
                 expiry_date=lot.expiry_date,
             )
@@ -362,7 +369,7 @@ class LoyaltyCard(models.Model):
                 ), lines AS (
                     INSERT INTO clinic_loyalty_ledger (
                         card_id, partner_id, program_id, company_id, kind, points, date, user_id, reason,
-                        source_key, remaining_points, amount, balance_after,
+                        reason_data, source_key, remaining_points, amount, balance_after,
                         create_uid, create_date, write_uid, write_date)
                     SELECT card.id, card.partner_id, card.program_id, card.company_id, 'expire', -per_card.points,
                            %(now)s, %(uid)s,
@@ -371,6 +378,13 @@ class LoyaltyCard(models.Model):
                                 ELSE replace(replace(%(days)s, %(first_tag)s,
                                                      to_char(per_card.first_date, 'YYYY-MM-DD')),
                                              %(last_tag)s, to_char(per_card.last_date, 'YYYY-MM-DD'))
+                           END,
+                           CASE WHEN per_card.first_date::date = per_card.last_date::date
+                                THEN jsonb_build_object('msg', 'expired_day', 'args', jsonb_build_object(
+                                        'date', jsonb_build_object('date', to_char(per_card.first_date, 'YYYY-MM-DD'))))
+                                ELSE jsonb_build_object('msg', 'expired_days', 'args', jsonb_build_object(
+                                        'first', jsonb_build_object('date', to_char(per_card.first_date, 'YYYY-MM-DD')),
+                                        'last', jsonb_build_object('date', to_char(per_card.last_date, 'YYYY-MM-DD'))))
                            END,
                            'expire:' || per_card.first_lot, 0, 0, card.points - per_card.points,
                            %(uid)s, %(now)s, %(uid)s, %(now)s
@@ -397,8 +411,9 @@ class LoyaltyCard(models.Model):
                 last=SQL("%s::date, %s, %s", *last),
                 now=fields.Datetime.now(),
                 uid=self.env.uid,
-                one_day=self.env._("Points earned on %(date)s expired"),
-                days=self.env._("Points earned from %(first)s to %(last)s expired"),
+                # The English text (searchable); readers get reason_data in their language.
+                one_day=reasons.MESSAGES["expired_day"]._source,
+                days=reasons.MESSAGES["expired_days"]._source,
                 date="%(date)s",
                 first_tag="%(first)s",
                 last_tag="%(last)s",
@@ -465,7 +480,7 @@ class LoyaltyCard(models.Model):
                 card._clinic_post(
                     "earn",
                     program.clinic_welcome_points,
-                    self.env._("Welcome bonus"),
+                    reasons.reason("welcome"),
                     source_key="welcome",
                 )
 
@@ -502,7 +517,7 @@ class LoyaltyCard(models.Model):
             card._clinic_post(
                 "earn",
                 card.program_id.clinic_birthday_points,
-                self.env._("Birthday bonus %(year)s", year=today.year),
+                reasons.reason("birthday", year=today.year),
                 source_key=key,
             )
         self.env["ir.cron"]._notify_progress(done=len(cards), remaining=rows[0][1] - len(cards) if rows else 0)

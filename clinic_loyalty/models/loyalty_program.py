@@ -1,6 +1,10 @@
+import json
+
 from odoo import api, fields, models, tools
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import float_round
+
+from ..tools import reasons
 
 ROUNDING_METHODS = {"down": "DOWN", "half": "HALF-UP", "up": "UP"}
 
@@ -197,11 +201,12 @@ class LoyaltyProgram(models.Model):
         self.env.cr.execute(
             """
             INSERT INTO clinic_loyalty_ledger (card_id, partner_id, program_id, company_id, kind, points,
-                                               date, user_id, reason, source_key, remaining_points,
+                                               date, user_id, reason, reason_data, source_key, remaining_points,
                                                amount, balance_after,
                                                create_uid, create_date, write_uid, write_date)
             SELECT card.id, card.partner_id, card.program_id, card.company_id, 'adjust', card.points,
-                   now() AT TIME ZONE 'UTC', %(uid)s, %(reason)s, 'opening', GREATEST(card.points, 0),
+                   now() AT TIME ZONE 'UTC', %(uid)s, %(reason)s, %(reason_data)s, 'opening',
+                   GREATEST(card.points, 0),
                    0, card.points,
                    %(uid)s, now() AT TIME ZONE 'UTC', %(uid)s, now() AT TIME ZONE 'UTC'
               FROM loyalty_card card
@@ -209,7 +214,12 @@ class LoyaltyProgram(models.Model):
                AND card.points <> 0
                AND NOT EXISTS (SELECT 1 FROM clinic_loyalty_ledger l WHERE l.card_id = card.id)
             """,
-            {"uid": self.env.uid, "reason": self.env._("Opening balance"), "programs": self.ids},
+            {
+                "uid": self.env.uid,
+                "reason": reasons.MESSAGES["opening"]._source,
+                "reason_data": json.dumps(reasons.reason("opening")),
+                "programs": self.ids,
+            },
         )
         self.env["clinic.loyalty.ledger"].invalidate_model()
 

@@ -2,6 +2,7 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import float_compare, float_is_zero
 
+from ..tools import reasons
 from .sale_order import PREPAID_PROGRAM_TYPES
 
 PAID_STATES = ("paid", "done", "invoiced")
@@ -302,11 +303,7 @@ class PosOrder(models.Model):
             original._clinic_reverse(
                 min(refunded / gross, 1.0),
                 f"pos.order:{self.id}",
-                self.env._(
-                    "Refund %(refund)s of order %(order)s",
-                    refund=self._clinic_origin(),
-                    order=original._clinic_origin(),
-                ),
+                reasons.reason("order_refund", refund=self._clinic_origin(), order=original._clinic_origin()),
                 refund=self,
                 settled=settled,
                 given_back=given_back,

@@ -2,6 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import float_round
 
+from ..tools import reasons
 from ..tools.guard import is_server_write, server_write
 
 # Reward lines of these programmes are money the patient already paid (gift card, e-wallet):
@@ -144,7 +145,7 @@ class SaleOrder(models.Model):
         confirmed = self.filtered(lambda order: order.state == "sale")
         result = super()._action_cancel()
         for order in confirmed:
-            order._clinic_reverse(1.0, "cancel", order.env._("Order %(order)s cancelled", order=order.name))
+            order._clinic_reverse(1.0, "cancel", reasons.reason("order_cancel", order=order.name))
             # The vouchers the order used are available again.
             keys = [f"sale.order.line:{order.clinic_loyalty_round}:{line.id}" for line in order.order_line]
             self.env["clinic.loyalty.voucher.use"].sudo().search([("source_key", "in", keys)]).unlink()

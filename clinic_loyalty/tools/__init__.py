@@ -1,2 +1,3 @@
 from . import phone
 from . import guard
+from . import reasons
