@@ -2,6 +2,7 @@ from . import res_company
 from . import res_config_settings
 from . import clinic_loyalty_notification_mixin
 from . import loyalty_program
+from . import loyalty_reward
 from . import clinic_loyalty_document
 from . import clinic_loyalty_tier
 from . import loyalty_card

@@ -128,3 +128,42 @@ class TestRenderedReasons(TransactionCase):
         self.assertEqual(ru, f"Сгорели бонусы, начисленные {day:%d.%m.%Y}")
         self.assertEqual(zh, f"{day:%Y}年{day:%m}月{day:%d}日 获得的积分已过期")
         self.assertEqual(expiry.reason, f"Points earned on {day:%Y-%m-%d} expired")
+
+
+@tagged("post_install", "-at_install")
+class TestReadInTheReadersLanguage(TransactionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        for lang in ("ru_RU", "zh_CN"):
+            cls.env["res.lang"]._activate_lang(lang)
+
+    def _program(self, clinic):
+        return self.env["loyalty.program"].create(
+            {
+                "name": "Reward Names",
+                "program_type": "loyalty",
+                "clinic_bonus": clinic,
+                "reward_ids": [(0, 0, {"reward_type": "discount", "discount_mode": "per_point", "discount": 1})],
+            }
+        )
+
+    def test_the_points_reward_is_named_in_each_cashiers_language(self):
+        reward = self._program(clinic=True).reward_ids
+        self.assertEqual(
+            [reward.with_context(lang=lang).description for lang in ("en_US", "ru_RU", "zh_CN")],
+            ["Pay with points", "Оплата бонусами", "积分抵扣"],
+        )
+        # A programme that is not the clinic's keeps Odoo's name.
+        stock = self._program(clinic=False).reward_ids
+        self.assertIn("per point", stock.with_context(lang="en_US").description)
+
+    def test_the_card_form_relabels_what_odoo_leaves_untranslated(self):
+        # The addon's Russian terms, as a database with Russian installed has them.
+        self.env["ir.module.module"].search([("name", "=", "clinic_loyalty")])._update_translations(["ru_RU"])
+        arch = self.env["loyalty.card"].with_context(lang="ru_RU").get_views([(False, "form")])["views"]["form"]["arch"]
+        self.assertIn("История бонусов", arch)
+        self.assertNotIn("History Lines", arch)
+        self.assertNotIn('"Issued"', arch)
+        # The clinic's ledger comes before Odoo's history.
+        self.assertLess(arch.index("Журнал бонусов"), arch.index("История бонусов"))
