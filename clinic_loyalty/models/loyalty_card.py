@@ -8,7 +8,7 @@ from qrcode.image.pure import PyPNGImage
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import float_compare, float_is_zero
+from odoo.tools import float_compare, float_is_zero, get_lang
 
 from ..tools.guard import is_server_write
 
@@ -197,7 +197,10 @@ class LoyaltyCard(models.Model):
         if not self._clinic_plural_points():
             return super()._format_points(points)
         number = int(points) if points == int(points) else round(points, 2)
-        text = str(number) if isinstance(number, int) else f"{number:.2f}"
+        # The reader's decimal separator (0,50 in Russian), no thousands grouping (1500).
+        text = (
+            str(number) if isinstance(number, int) else f"{number:.2f}".replace(".", get_lang(self.env).decimal_point)
+        )
         category = Locale.parse(self.env.lang or "en_US").plural_form(abs(number))
         # One message per CLDR plural category; English uses "one" and "other" only.
         messages = {

@@ -39,3 +39,34 @@ class LoyaltyReward(models.Model):
         }
         for reward in rewards:
             reward.update_field_translations("description", names)
+            # The POS and the receipt name the reward's line by its discount product.
+            product = reward.discount_line_product_id
+            if product and product.with_context(lang="en_US").name in (default, "Pay with points"):
+                product.product_tmpl_id.update_field_translations("name", names)
+
+
+class ResLang(models.Model):
+    _inherit = "res.lang"
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        langs = super().create(vals_list)
+        if langs.filtered("active"):
+            self._clinic_name_points_rewards()
+        return langs
+
+    def write(self, vals):
+        result = super().write(vals)
+        if vals.get("active"):
+            self._clinic_name_points_rewards()
+        return result
+
+    def _clinic_name_points_rewards(self):
+        """A language installed later names the clinic's points reward too."""
+        self.env["loyalty.reward"].sudo().search(
+            [
+                ("program_id.clinic_bonus", "=", True),
+                ("reward_type", "=", "discount"),
+                ("discount_mode", "=", "per_point"),
+            ]
+        )._clinic_translate_points_payment()

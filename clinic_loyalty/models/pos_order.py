@@ -1,3 +1,5 @@
+import re
+
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import float_compare, float_is_zero
@@ -122,9 +124,13 @@ class PosOrder(models.Model):
         )
 
     def _clinic_origin(self):
-        """How the patient and the cashier name this order: the receipt's reference."""
+        """How the patient and the cashier name this order: the receipt's number
+        (00012-001-0003), without the word Odoo puts before it in the cashier's language
+        ("Order", "Заказ"): the messages that name the order say "order" themselves."""
         self.ensure_one()
-        return self.pos_reference or self.name
+        reference = self.pos_reference or ""
+        number = re.search(r"\d+-\d+-\d+", reference)
+        return number.group(0) if number else reference or self.name
 
     def _clinic_key(self, event):
         self.ensure_one()
@@ -495,7 +501,8 @@ class PosOrder(models.Model):
 
     @api.model
     def clinic_loyalty_receipt(self, order_id):
-        """Loyalty figures of a synced order for its receipt: earned, spent, balance, expiring."""
+        """Loyalty figures of a synced order for its receipt: earned, spent, balance, expiring,
+        each also as text (``display``), and the reasons of the order's ledger lines."""
         order = self.browse(order_id).exists()
         if not order:
             return {}
@@ -507,13 +514,20 @@ class PosOrder(models.Model):
         if not card:
             return {}
         card.invalidate_recordset(["points"])
-        return {
-            "card_code": card.code,
+        figures = {
             "earned": sum(lines.filtered(lambda line: line.kind == "earn").mapped("points")),
             "spent": -sum(lines.filtered(lambda line: line.kind == "spend").mapped("points")),
             "reversed": sum(reversals.mapped("points")),
             "balance": card.points,
             "expiring_points": card.clinic_expiring_points,
+        }
+        return {
+            "card_code": card.code,
+            **figures,
+            # As the cashier reads them: points with their plural form, and why each moved,
+            # in the POS user's language.
+            "display": {name: card._format_points(value) for name, value in figures.items()},
+            "reasons": [line._clinic_reason_text() for line in (lines | reversals).sorted("id")],
             "expiring_date": fields.Date.to_string(card.clinic_next_expiry_date)
             if card.clinic_next_expiry_date
             else False,

@@ -30,7 +30,7 @@ class TestTranslationTemplates(TransactionCase):
 @tagged("post_install", "-at_install")
 class TestPluralForms(TransactionCase):
     def test_points_take_the_plural_form_of_the_readers_language(self):
-        """1 бонус, 2 бонуса, 5 бонусов, 21 бонус, 0.50 бонуса; Chinese has one form."""
+        """1 бонус, 2 бонуса, 5 бонусов, 21 бонус, 0,50 бонуса; Chinese has one form."""
         for lang in ("ru_RU", "zh_CN"):
             self.env["res.lang"]._activate_lang(lang)
         program = self.env["loyalty.program"].create(
@@ -41,7 +41,7 @@ class TestPluralForms(TransactionCase):
         samples = (1, 2, 5, 21, 0.5)
         self.assertEqual(
             [card.with_context(lang="ru_RU")._format_points(n) for n in samples],
-            ["1 бонус", "2 бонуса", "5 бонусов", "21 бонус", "0.50 бонуса"],
+            ["1 бонус", "2 бонуса", "5 бонусов", "21 бонус", "0,50 бонуса"],
         )
         self.assertEqual(
             [card.with_context(lang="zh_CN")._format_points(n) for n in samples],

@@ -1,5 +1,6 @@
 import {_t} from "@web/core/l10n/translation";
 import {localization} from "@web/core/l10n/localization";
+import {formatFloat} from "@web/core/utils/numbers";
 
 /**
  * Points as the cashier reads them, in their language: "1 point", "220 points",
@@ -10,8 +11,11 @@ import {localization} from "@web/core/l10n/localization";
  */
 export function formatClinicPoints(points, info) {
     const number = Number(points) || 0;
-    // As the server writes them (12, 0.50).
-    const value = Number.isInteger(number) ? String(number) : number.toFixed(2);
+    // As the server writes them: the language's decimal separator (0,50 in Russian), no
+    // thousands grouping (1500).
+    const value = Number.isInteger(number)
+        ? String(number)
+        : formatFloat(number, {digits: [0, 2], thousandsSep: ""});
     if (!info?.plural_points) {
         return `${value} ${info?.point_name || ""}`.trim();
     }

@@ -409,3 +409,58 @@ registry.category("web_tour.tours").add("clinic_loyalty_pos_two_searches_in_a_ro
             PosLoyalty.customerIs("Clinic Second Patient"),
         ].flat(),
 });
+
+// The front desk in Russian: the patient found by a phone typed another way, the panel's
+// figures with Russian plurals, points up to the exact share of a taxed service (50% of
+// 287.50), and a receipt whose loyalty lines are the server's, reasons in Russian.
+registry.category("web_tour.tours").add("clinic_loyalty_pos_front_desk_in_russian", {
+    steps: () =>
+        [
+            Chrome.startPoS(),
+            Dialog.confirm(),
+            ProductScreen.clickDisplayedProduct("Clinic Whitening"),
+            ProductScreen.clickPartnerButton(),
+            ProductScreen.inputCustomerSearchbar("8 912 555-11-22"),
+            ProductScreen.clickCustomer("Clinic Tour Patient"),
+            panelShows(".clinic-balance", "500 бонусов"),
+            panelShows(".clinic-usable-on-order", "143,75 бонуса"),
+            panelShows(".clinic-estimate", "Около 28 бонусов после оплаты"),
+            ...ProductScreen.clickControlButtonMore().map((step) =>
+                step.isActive?.includes("desktop")
+                    ? {...step, trigger: ProductScreen.controlButtonTrigger("Действия")}
+                    : step
+            ),
+            {
+                content: "the Reward button, in Russian",
+                trigger: ProductScreen.controlButtonTrigger("Награда"),
+                run: "click",
+            },
+            {
+                content: "the points reward, named and priced in Russian",
+                trigger:
+                    '.selection-item:contains("Оплата бонусами: до"):contains("143,75 бонуса")',
+                run: "click",
+            },
+            PosLoyalty.orderTotalIs("143,75"),
+            panelShows(".clinic-estimate", "Около 14 бонусов после оплаты"),
+            ProductScreen.clickPayButton(),
+            {
+                content: "payment screen: the estimate in Russian",
+                trigger:
+                    ".payment-screen .clinic-estimate:contains('Около 14 бонусов после оплаты')",
+            },
+            PaymentScreen.clickPaymentMethod("Bank"),
+            PaymentScreen.clickValidate(),
+            ReceiptScreen.isShown(),
+            receiptShows(".clinic-spent", "143,75 бонуса"),
+            receiptShows(".clinic-earned", "14 бонусов"),
+            receiptShows(".clinic-balance", "370,25 бонуса"),
+            receiptShows(".clinic-reasons", "Оплата заказа"),
+            receiptShows(".clinic-reasons", "Заказ"),
+            {
+                content: "receipt: no English loyalty words, and none of Odoo's own points figures",
+                trigger:
+                    ".receipt-screen .pos-receipt:not(:contains('points')):not(:contains('Paid on order')):not(:contains('Loyalty'))",
+            },
+        ].flat(),
+});
