@@ -92,6 +92,12 @@ class TestRenderedReasons(TransactionCase):
         self.assertEqual(ru, "Заказ S00042: 10% от 1\xa0500,00\xa0₽")
         self.assertEqual(zh, "订单 S00042：1,500.00\xa0₽ 的 10%")
 
+        # The patient's email says why, in the patient's language.
+        self.card.partner_id.lang = "ru_RU"
+        template = self.env.ref("clinic_loyalty.mail_template_points_earned")
+        body = template._render_field("body_html", earned.ids, compute_lang=True)[earned.id]
+        self.assertIn("Заказ S00042: 10% от 1\xa0500,00\xa0₽", body)
+
         # A refund whose points were already spent: the reason and its note, points in the
         # reader's plural form.
         reversal = self.card._clinic_post(
