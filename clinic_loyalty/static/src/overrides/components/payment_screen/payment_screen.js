@@ -52,7 +52,7 @@ patch(PaymentScreen.prototype, {
         const order = this.currentOrder;
         const info = order?.get_partner() && this.pos.clinicCardInfo[order.get_partner().id];
         const figures = order?.clinicFigures();
-        if (!info?.card_id || !figures?.estimate) {
+        if (!info?.card_id || figures?.estimate === undefined) {
             return "";
         }
         return formatClinicEstimate(figures.estimate, info);
