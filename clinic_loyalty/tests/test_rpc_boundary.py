@@ -369,6 +369,11 @@ class TestRpcBoundary(TestPointOfSaleHttpCommon):
              [{"card_id": card, "kind": "earn", "points": 500, "reason": "x"}]),
             ((cashier, sales, portal), USER, "Loyalty ledger lines cannot be changed", "clinic.loyalty.ledger", "write",
              [line.ids, {"points": 9}]),
+            # Nor what expiry burnt, what a lot has left, or the reason a reader is shown.
+            ((cashier, sales, portal), USER, "Loyalty ledger lines cannot be changed", "clinic.loyalty.ledger", "write",
+             [line.ids, {"expired_points": 0, "remaining_points": 900}]),
+            ((cashier, sales, portal), USER, "Loyalty ledger lines cannot be changed", "clinic.loyalty.ledger", "write",
+             [line.ids, {"reason_data": {"msg": "welcome", "args": {}}, "reason": "Welcome bonus"}]),
             ((cashier, sales, portal), ACCESS, "", "clinic.loyalty.ledger", "unlink", [line.ids]),
             ((portal, sales), ACCESS, "", "loyalty.card", "clinic_pos_card_info", [self.patient.id]),
             ((portal, b), ACCESS, "", "loyalty.card", "action_print_clinic_card", [[card]]),
