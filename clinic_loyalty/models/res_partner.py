@@ -35,6 +35,21 @@ class ResPartner(models.Model):
         compute_sudo=True,
         groups="clinic_loyalty.group_clinic_loyalty_user",
     )
+    # What the Patients list shows of the card the patient earns into and pays from (their
+    # own, or their household's) in the company's clinic programme.
+    clinic_points = fields.Float(
+        string="Balance",
+        compute="_compute_clinic_card_figures",
+        compute_sudo=True,
+        groups="clinic_loyalty.group_clinic_loyalty_user",
+    )
+    clinic_tier_id = fields.Many2one(
+        comodel_name="clinic.loyalty.tier",
+        string="Tier",
+        compute="_compute_clinic_card_figures",
+        compute_sudo=True,
+        groups="clinic_loyalty.group_clinic_loyalty_user",
+    )
     # Joining and leaving go through checked server paths (see write and the household's
     # actions): a member earns into and pays from the holder's card.
     clinic_household_id = fields.Many2one(
@@ -77,6 +92,14 @@ class ResPartner(models.Model):
         for partner in self:
             cards = partner.clinic_card_ids.filtered("active").sorted("id")
             partner.clinic_card_code = cards[:1].code
+
+    @api.depends_context("company")
+    def _compute_clinic_card_figures(self):
+        program = self.env.company.clinic_loyalty_program_id
+        for partner in self:
+            card = partner._clinic_card_in(program) if program.clinic_bonus else self.env["loyalty.card"]
+            partner.clinic_points = card.points
+            partner.clinic_tier_id = card._clinic_current_tier() if card else False
 
     def _search_clinic_card_code(self, operator, value):
         return [("id", "in", self._clinic_card_holders([("code", operator, value)]))]
