@@ -85,6 +85,9 @@ class LoyaltyCard(models.Model):
         compute="_compute_clinic_tier_progress",
         compute_sudo=True,
     )
+    # Clinic cards expire by lots (Next Expiry), never as a whole: the form hides Odoo's
+    # expiration date for them.
+    clinic_bonus = fields.Boolean(related="program_id.clinic_bonus", string="Clinic Card")
     clinic_tier_progress = fields.Float(
         string="Progress to Next Tier (%)",
         compute="_compute_clinic_tier_progress",

@@ -253,8 +253,20 @@ class ResPartner(models.Model):
         self._clinic_issue_cards()
         return True
 
-    def action_clinic_print_card(self):
+    def action_clinic_open_card(self):
+        """The patient's clinic card (balance, ledger, tiers; printing is among its buttons)."""
         self.ensure_one()
+        card = self._clinic_active_card()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "loyalty.card",
+            "res_id": card.id,
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "current",
+        }
+
+    def _clinic_active_card(self):
         cards = self.clinic_card_ids.filtered("active")
         if not cards:
             raise UserError(
@@ -263,7 +275,11 @@ class ResPartner(models.Model):
                     patient=self.display_name,
                 )
             )
-        return cards[:1].action_print_clinic_card()
+        return cards.sorted("id")[:1]
+
+    def action_clinic_print_card(self):
+        self.ensure_one()
+        return self._clinic_active_card().action_print_clinic_card()
 
     def _clinic_issue_cards(self):
         """Give each patient a card in the company's programme, unless they have one."""

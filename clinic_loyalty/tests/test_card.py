@@ -102,3 +102,20 @@ class TestLoyaltyCard(ClinicLoyaltyCommon):
         stranger = self.env["res.partner"].create({"name": "Not Enrolled"})
         with self.assertRaisesRegex(UserError, "has no loyalty card yet"):
             stranger.action_clinic_print_card()
+
+    def test_one_card_button_on_the_patient_opens_the_card(self):
+        patient = self._patient("Olga Sidorova")
+        action = patient.with_user(self.cashier).action_clinic_open_card()
+        self.assertEqual((action["res_model"], action["res_id"]), ("loyalty.card", patient.clinic_card_ids.id))
+        # The patient form has one card button: ours; Odoo's list of the contact's cards is
+        # hidden for patients (it stays for other contacts), printing is on the card.
+        arch = self.env["res.partner"].get_views([(False, "form")])["views"]["form"]["arch"]
+        self.assertIn('name="action_clinic_open_card"', arch)
+        self.assertNotIn('name="action_clinic_print_card"', arch)
+        self.assertRegex(arch, r'name="action_view_loyalty_cards"[^>]*invisible="[^"]*is_patient')
+        card_arch = self.env["loyalty.card"].get_views([(False, "form")])["views"]["form"]["arch"]
+        self.assertIn('name="action_print_clinic_card"', card_arch)
+        # A clinic card expires by lots (Next Expiry), not as a whole: no empty Expiration Date.
+        self.assertRegex(card_arch, r'name="expiration_date"[^>]*invisible="clinic_bonus"')
+        with self.assertRaisesRegex(UserError, "has no loyalty card yet"):
+            self.env["res.partner"].create({"name": "Not Enrolled"}).action_clinic_open_card()

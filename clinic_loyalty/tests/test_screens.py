@@ -56,3 +56,8 @@ class TestClinicScreens(ClinicBonusCommon):
         self.assertEqual(row["clinic_card_code"], self.card.code)
         self.assertEqual(row["clinic_points"], 120, "the clinic card's balance, not the shop card's 40")
         self.assertEqual(row["clinic_tier_id"][1], "Bronze")
+
+    def test_the_programme_form_hides_odoos_earning_rules_for_clinic_rates(self):
+        arch = self.env["loyalty.program"].get_views([(False, "form")])["views"]["form"]["arch"]
+        self.assertRegex(arch, r'name="rule_ids"[^>]*invisible="clinic_bonus"')
+        self.assertIn("not by earning rules", arch)
