@@ -378,6 +378,7 @@ class TestRpcBoundary(TestPointOfSaleHttpCommon):
             ((portal, sales), ACCESS, "", "loyalty.card", "clinic_pos_card_info", [self.patient.id]),
             ((portal, b), ACCESS, "", "loyalty.card", "action_print_clinic_card", [[card]]),
             ((portal,), ACCESS, "", "res.partner", "action_clinic_print_card", [[self.patient.id]]),
+            ((portal, sales), ACCESS, "", "res.partner", "action_clinic_open_card", [[self.patient.id]]),
             ((b,), USER, "has no loyalty card", "res.partner", "action_clinic_print_card", [[self.patient.id]]),
             ((portal, sales), ACCESS, "", "res.partner", "write", [[self.stranger.id], {"is_patient": False}]),
             ((sales,), ACCESS, "Only the clinic's front desk", "res.partner", "create",
