@@ -61,3 +61,14 @@ class TestClinicScreens(ClinicBonusCommon):
         arch = self.env["loyalty.program"].get_views([(False, "form")])["views"]["form"]["arch"]
         self.assertRegex(arch, r'name="rule_ids"[^>]*invisible="clinic_bonus"')
         self.assertIn("not by earning rules", arch)
+
+    def test_the_menu_fits_with_five_entries_at_the_top(self):
+        root = self.env.ref("clinic_loyalty.clinic_loyalty_menu_root").with_context(lang="en_US")
+        self.assertEqual(
+            root.child_id.sorted("sequence").mapped("name"),
+            ["Patients", "Loyalty Cards", "Households", "Reporting", "Configuration"],
+        )
+        reporting = self.env.ref("clinic_loyalty.clinic_loyalty_menu_reporting").with_context(lang="en_US")
+        self.assertEqual(
+            reporting.child_id.sorted("sequence").mapped("name"), ["Points Ledger", "Tier Changes", "Expiry Reminders"]
+        )
