@@ -88,6 +88,13 @@ class TestLoyaltyCard(ClinicLoyaltyCommon):
         text = " ".join(reader.pages[0].extract_text().split())
         self.assertIn(card.code, text)
         self.assertIn("Dina Kovaleva", text)
+        # The number reads back from the EAN-13 barcode (the desk's scanner) and the QR code.
+        decoded = {
+            (symbol.type, symbol.data.decode())
+            for image in reader.pages[0].images
+            for symbol in decode_barcodes(Image.open(io.BytesIO(image.data)))
+        }
+        self.assertEqual(decoded, {("EAN13", card.code), ("QRCODE", card.code)})
         # The card is printed on an ID-1 card (85.6 x 54 mm), about 244 x 153 points.
         box = reader.pages[0].mediabox
         self.assertAlmostEqual(float(box.width), 86 / 25.4 * 72, delta=3)
