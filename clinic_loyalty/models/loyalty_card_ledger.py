@@ -130,6 +130,13 @@ class LoyaltyCard(models.Model):
         spent = self.env.cr.fetchone()[0]
         return max(limit - spent, 0.0), limit
 
+    def _clinic_usable_points(self, member):
+        """Points ``member`` may spend from this card now: the balance, within a household
+        member's monthly limit."""
+        self.ensure_one()
+        left, _limit = self._clinic_member_limit_left(member)
+        return self.points if left is None else min(self.points, left)
+
     def _clinic_spending_allowance(self, member, points, money, cap, order_name=None):
         """(points that may be taken, [reasons why fewer than ``points``]) for a payment with points.
 

@@ -54,7 +54,6 @@ class LoyaltyCard(models.Model):
         member_categories = plan.discount_categ_ids
         if member_categories:
             member_categories = self.env["product.category"].search([("id", "child_of", member_categories.ids)])
-        left, _limit = self._clinic_member_limit_left(patient)
         return {
             "card_id": self.id,
             "program_id": program.id,
@@ -62,7 +61,7 @@ class LoyaltyCard(models.Model):
             "points": self.points,
             # What this patient may spend now (a member: within the monthly limit); the POS
             # keeps to it, also offline.
-            "usable_points": self.points if left is None else min(self.points, left),
+            "usable_points": self._clinic_usable_points(patient),
             "point_name": self.point_name,
             "plural_points": self._clinic_plural_points(),
             # A household member pays with the holder's card: the desk says whose it is.

@@ -369,8 +369,7 @@ class PosOrder(models.Model):
             allowed, problems = 0.0, []
         program = card.program_id
         currency = card.currency_id
-        left, _limit = card._clinic_member_limit_left(partner)
-        usable = card.points if left is None else min(card.points, left)
+        usable = card._clinic_usable_points(partner)
         cap = program._clinic_points_payment_cap(order._clinic_cap_base(), currency)
         value = program._clinic_points_reward().discount
         usable_amount = min(cap, currency.round(max(usable, 0.0) * value)) if value else 0.0
