@@ -3,7 +3,7 @@
 {
     "name": "Clinic Loyalty",
     "summary": "Loyalty cards, bonus points, tiers and family memberships for clinics",
-    "version": "18.0.1.2.0",
+    "version": "18.0.1.3.0",
     "category": "Sales/Loyalty",
     "website": "https://github.com/clinic-loyalty/clinic-loyalty",
     "author": "Clinic Loyalty contributors",
@@ -31,9 +31,12 @@
         "views/menus.xml",
     ],
     "demo": [
+        "demo/res_company_demo.xml",
         "demo/product_demo.xml",
         "demo/loyalty_program_demo.xml",
         "demo/res_partner_demo.xml",
+        "demo/pos_config_demo.xml",
+        "demo/sale_order_demo.xml",
     ],
     "assets": {
         "point_of_sale._assets_pos": [

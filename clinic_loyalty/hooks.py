@@ -28,5 +28,24 @@ def uninstall_hook(env):
         "res.partner": cards.partner_id.ids,
     }
     modules = ["clinic_loyalty", "clinic_loyalty_packages", "clinic_loyalty_referral"]
+    Data = env["ir.model.data"]
     for model, ids in kept.items():
-        env["ir.model.data"].search([("module", "in", modules), ("model", "=", model), ("res_id", "in", ids)]).unlink()
+        Data.search([("module", "in", modules), ("model", "=", model), ("res_id", "in", ids)]).unlink()
+    # The demo clinic's company, its point of sale, products, prices and sales orders are a
+    # company's records and documents (orders cannot even be deleted once confirmed): they
+    # stay, as in any database where the clinic worked, without the module's names.
+    Data.search([("module", "in", modules), ("model", "in", DEMO_BUSINESS_MODELS)]).unlink()
+
+
+# Models of stock Odoo whose records the addons' demo data creates.
+DEMO_BUSINESS_MODELS = [
+    "res.company",
+    "res.partner",
+    "product.category",
+    "product.product",
+    "product.template",
+    "product.pricelist",
+    "pos.category",
+    "pos.config",
+    "sale.order",
+]

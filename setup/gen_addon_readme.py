@@ -37,6 +37,14 @@ def render(addon_dir):
             continue
         # Markdown inline code `x` is ``x`` in reStructuredText.
         text = re.sub(r"(?<!`)`([^`]+)`(?!`)", r"``\1``", path.read_text())
+        # A Markdown image, on its own line, whose path is from readme/: an image directive
+        # whose path is from the addon (where README.rst is).
+        text = re.sub(
+            r"^!\[([^\]]*)\]\(\.\./([^)\s]+)\)$",
+            r".. image:: \2\n   :alt: \1\n   :width: 640",
+            text,
+            flags=re.M,
+        )
         if heading:
             out += [heading, "=" * len(heading), ""]
         out += [text.rstrip(), ""]

@@ -18,3 +18,11 @@ def test_addon_readmes_are_up_to_date():
         assert (addon_dir / "README.rst").read_text() == module.render(
             addon_dir
         ), f"{addon_dir.name}/README.rst is out of date: run python setup/gen_addon_readme.py"
+
+
+def test_readme_images_exist():
+    for readme in REPO.glob("*/README.rst"):
+        for line in readme.read_text().splitlines():
+            if line.startswith(".. image:: "):
+                image = readme.parent / line.removeprefix(".. image:: ").strip()
+                assert image.is_file(), f"{readme.parent.name}: {image} is missing"

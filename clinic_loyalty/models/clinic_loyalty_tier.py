@@ -70,7 +70,7 @@ class ClinicLoyaltyTierHistory(models.Model):
     date = fields.Datetime(required=True, default=fields.Datetime.now)
     spend = fields.Float(string="Qualifying Spend", help="Qualifying spend when the tier changed.")
     direction = fields.Selection(
-        selection=[("up", "Upgrade"), ("down", "Downgrade")],
+        selection=[("start", "First Tier"), ("up", "Upgrade"), ("down", "Downgrade")],
         compute="_compute_direction",
         store=True,
         precompute=True,
@@ -115,6 +115,10 @@ class ClinicLoyaltyTierHistory(models.Model):
     @api.depends("old_tier_id.threshold", "new_tier_id.threshold")
     def _compute_direction(self):
         for change in self:
+            if not change.old_tier_id:
+                # A new card placed in its first tier: no move to tell or count as an upgrade.
+                change.direction = "start"
+                continue
             old = change.old_tier_id.threshold if change.old_tier_id else -1
             new = change.new_tier_id.threshold if change.new_tier_id else -1
             change.direction = "up" if new > old else "down"

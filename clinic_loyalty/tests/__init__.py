@@ -19,3 +19,4 @@ from . import test_stock_programmes
 from . import test_pos_online_payment
 from . import test_query_budget
 from . import test_screens
+from . import test_demo

@@ -22,7 +22,10 @@ class TestConcurrentWorkers(BaseCase):
         super().setUp()
         self.registry = Registry(get_db_name())
         with self.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
+            # The demo clinic (a company of the module's demo data) and its programme.
+            clinic = api.Environment(cr, SUPERUSER_ID, {}).ref("clinic_loyalty.res_company_clinic_demo")
+            self.context = {"allowed_company_ids": [clinic.id]}
+            env = api.Environment(cr, SUPERUSER_ID, self.context)
             program = env.company.clinic_loyalty_program_id
             self.assertTrue(program.clinic_bonus, "the demo clinic's programme is a clinic bonus programme")
             product = env["product.product"].create(
@@ -37,7 +40,7 @@ class TestConcurrentWorkers(BaseCase):
     def _make_household(self):
         """Commit a family membership held by the test patient, with one more member."""
         with self.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
+            env = api.Environment(cr, SUPERUSER_ID, self.context)
             fee = env["product.product"].create({"name": "Concurrency family card", "list_price": 199})
             plan = env["clinic.loyalty.membership.plan"].create({"name": "Concurrency plan", "product_id": fee.id})
             patient = env["res.partner"].browse(self.ids["patient"])
@@ -77,14 +80,14 @@ class TestConcurrentWorkers(BaseCase):
                 cr.execute("DELETE FROM clinic_loyalty_household WHERE id = %s", [ids["household"]])
                 cr.execute("DELETE FROM clinic_loyalty_membership_plan WHERE id = %s", [ids["plan"]])
             cr.execute("DELETE FROM loyalty_card WHERE partner_id = ANY(%s)", [partners])
-            env = api.Environment(cr, SUPERUSER_ID, {})
+            env = api.Environment(cr, SUPERUSER_ID, self.context)
             env["res.partner"].browse(partners).unlink()
             products = env["product.product"].browse({ids["product"], ids.get("fee", ids["product"])})
             products.product_tmpl_id.unlink()
 
     def _new_order(self, points_to_use=0.0, partner_id=None):
         with self.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
+            env = api.Environment(cr, SUPERUSER_ID, self.context)
             order = env["sale.order"].create(
                 {
                     "partner_id": partner_id or self.ids["patient"],
@@ -107,7 +110,7 @@ class TestConcurrentWorkers(BaseCase):
 
         def worker(index, order_id):
             with self.registry.cursor() as cr:
-                env = api.Environment(cr, SUPERUSER_ID, {})
+                env = api.Environment(cr, SUPERUSER_ID, self.context)
                 order = env["sale.order"].browse(order_id)
                 barrier.wait(timeout=30)
                 try:
@@ -129,7 +132,7 @@ class TestConcurrentWorkers(BaseCase):
     def _card_state(self):
         """(balance, ledger sum, [(kind, points, sale order id)]) of the card, as committed."""
         with self.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
+            env = api.Environment(cr, SUPERUSER_ID, self.context)
             card = env["loyalty.card"].browse(self.ids["card"])
             lines = [(line.kind, line.points, line.sale_order_id.id) for line in card.clinic_ledger_ids]
             return card.points, sum(line[1] for line in lines), lines

@@ -49,7 +49,11 @@ class TestSaleOrderLoyalty(ClinicBonusCommon):
         self._confirm(self._order([(self.service, 1)]))
         self.assertEqual(self.card.points, 220)
         self.assertFalse(self.env["sms.sms"].search([("partner_id", "=", self.patient.id)]))
-        self.assertFalse(self.env["mail.mail"].search([("model", "=", "clinic.loyalty.ledger")]))
+        self.assertFalse(
+            self.env["mail.mail"].search(
+                [("model", "=", "clinic.loyalty.ledger"), ("res_id", "in", self.card.clinic_ledger_ids.ids)]
+            )
+        )
 
     def test_points_spent_on_an_order_earn_nothing(self):
         self._give(500)

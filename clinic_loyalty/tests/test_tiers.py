@@ -49,7 +49,7 @@ class TestTiers(ClinicBonusCommon):
         self.assertEqual(
             [(h.old_tier_id, h.new_tier_id, h.direction) for h in history],
             [
-                (self.env["clinic.loyalty.tier"], self.bronze, "up"),
+                (self.env["clinic.loyalty.tier"], self.bronze, "start"),
                 (self.bronze, self.silver, "up"),
                 (self.silver, self.gold, "up"),
             ],

@@ -464,3 +464,43 @@ registry.category("web_tour.tours").add("clinic_loyalty_pos_front_desk_in_russia
             },
         ].flat(),
 });
+
+// The demo clinic's Front Desk (setup/run): a demo patient found by phone pays half of a
+// dental check-up with points; the receipt shows the server's figures.
+registry.category("web_tour.tours").add("clinic_loyalty_demo_front_desk", {
+    steps: () =>
+        [
+            Chrome.startPoS(),
+            Dialog.confirm("Open Register"),
+            {
+                content: "the desk shows the clinic's categories, not Odoo's demo shop",
+                trigger: ".category-list:contains('Dental'):not(:contains('Desks'))",
+            },
+            ProductScreen.clickDisplayedProduct("Dental check-up"),
+            ProductScreen.clickPartnerButton(),
+            ProductScreen.inputCustomerSearchbar("8 903 123 45 67"),
+            ProductScreen.clickCustomer("Olga Smirnova"),
+            panelShows(".clinic-tier", "Gold"),
+            panelShows(".clinic-balance", "5825"),
+            // Her spend gives her 5% off: the 2,000 ₽ check-up costs 1,900 ₽, half of it
+            // may be paid with points.
+            PosLoyalty.orderTotalIs("1,900.00"),
+            panelShows(".clinic-usable-on-order", "950 points"),
+            ...rewardOffered("Pay with points: up to", "950 points"),
+            PosLoyalty.hasRewardLine("Pay with points", "-950.00"),
+            PosLoyalty.orderTotalIs("950.00"),
+            // Gold earns 7% of what is paid in money (66.5), rounded down to whole points.
+            panelShows(".clinic-estimate", "About 66 points after payment"),
+            ProductScreen.clickPayButton(),
+            PaymentScreen.clickPaymentMethod("Card"),
+            PaymentScreen.clickValidate(),
+            ReceiptScreen.isShown(),
+            receiptShows(".clinic-spent", "950"),
+            receiptShows(".clinic-earned", "66"),
+            receiptShows(".clinic-balance", "4941"),
+            {
+                content: "receipt: none of Odoo's demo promotions on the clinic's desk",
+                trigger: ".receipt-screen .pos-receipt:not(:contains('Loyalty Points'))",
+            },
+        ].flat(),
+});

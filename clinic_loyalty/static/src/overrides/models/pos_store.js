@@ -1,6 +1,7 @@
 import {patch} from "@web/core/utils/patch";
 import {roundPrecision} from "@web/core/utils/numbers";
 import {PosStore} from "@point_of_sale/app/store/pos_store";
+import {localization} from "@web/core/l10n/localization";
 
 // The clinic's loyalty at the front desk. The POS no longer loads every patient's card
 // (see loyalty.card._load_pos_data_domain): the selected patient's card, tier, discount and
@@ -9,6 +10,9 @@ import {PosStore} from "@point_of_sale/app/store/pos_store";
 patch(PosStore.prototype, {
     async setup() {
         this.clinicCardInfo = {};
+        // The POS page names no language: with the cashier's, the browser hyphenates the
+        // long words of text tiles ("Стоматологи-ческий") and reads the screen aloud right.
+        document.documentElement.lang ||= (localization.code || "en_US").replace("_", "-");
         await super.setup(...arguments);
     },
     async selectPartner() {
