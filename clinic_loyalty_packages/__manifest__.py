@@ -3,17 +3,19 @@
 {
     "name": "Clinic Loyalty Packages",
     "summary": "Prepaid treatment packages: courses of sessions sold once, used visit by visit",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Sales/Loyalty",
     "website": "https://github.com/clinic-loyalty/clinic-loyalty",
     "author": "Clinic Loyalty contributors",
     "license": "LGPL-3",
-    "depends": ["clinic_loyalty"],
+    "depends": ["clinic_loyalty", "mail"],
     "data": [
         "security/ir.model.access.csv",
         "security/clinic_loyalty_packages_security.xml",
+        "data/ir_sequence_data.xml",
         "views/product_template_views.xml",
+        "views/clinic_package_views.xml",
     ],
-    "demo": ["demo/product_demo.xml"],
+    "demo": ["demo/product_demo.xml", "demo/sale_order_demo.xml"],
     "installable": True,
 }

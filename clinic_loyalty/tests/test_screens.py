@@ -69,6 +69,8 @@ class TestClinicScreens(ClinicBonusCommon):
             ["Patients", "Loyalty Cards", "Households", "Reporting", "Configuration"],
         )
         reporting = self.env.ref("clinic_loyalty.clinic_loyalty_menu_reporting").with_context(lang="en_US")
+        # Reports of the other clinic addons come after these (Patients' Packages).
         self.assertEqual(
-            reporting.child_id.sorted("sequence").mapped("name"), ["Points Ledger", "Tier Changes", "Expiry Reminders"]
+            reporting.child_id.sorted("sequence").mapped("name")[:3],
+            ["Points Ledger", "Tier Changes", "Expiry Reminders"],
         )

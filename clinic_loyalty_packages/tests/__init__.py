@@ -1,1 +1,2 @@
 from . import test_package_product
+from . import test_package_sale

@@ -1,0 +1,215 @@
+"""Selling a package product gives the patient one package per unit, once."""
+
+import json
+from datetime import date
+
+from dateutil.relativedelta import relativedelta
+from psycopg2 import IntegrityError
+
+from odoo import fields
+from odoo.exceptions import UserError
+from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tools import mute_logger
+
+from odoo.addons.point_of_sale.tests.common import TestPoSCommon
+
+
+class PackageSaleCase:
+    @classmethod
+    def _setup_package(cls, company):
+        Product = cls.env["product.product"].sudo()
+        cls.massage = Product.create({"name": "Massage 60", "type": "service", "list_price": 1000, "taxes_id": []})
+        cls.acupuncture = Product.create({"name": "Acupuncture", "type": "service", "list_price": 800, "taxes_id": []})
+        cls.package_product = Product.create(
+            {
+                "name": "Massage course",
+                "type": "service",
+                "list_price": 9000,
+                "taxes_id": [],
+                "available_in_pos": True,
+                "is_clinic_package": True,
+                "clinic_package_validity_days": 180,
+                "clinic_package_household_shared": True,
+                "clinic_package_line_ids": [
+                    (0, 0, {"service_id": cls.massage.id, "sessions": 10}),
+                    (0, 0, {"service_id": cls.acupuncture.id, "sessions": 3}),
+                ],
+            }
+        )
+        cls.patient = cls.env["res.partner"].sudo().create({"name": "Package Patient", "is_patient": True})
+
+    def _packages(self):
+        return self.env["clinic.package"].sudo().search([("partner_id", "=", self.patient.id)], order="id")
+
+
+@tagged("post_install", "-at_install")
+class TestPackageSaleOrder(PackageSaleCase, TestPoSCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.config = cls.basic_config
+        cls._setup_package(cls.company)
+
+    def _order(self, quantity=2, discount=0):
+        return self.env["sale.order"].create(
+            {
+                "partner_id": self.patient.id,
+                "order_line": [
+                    (0, 0, {"product_id": self.package_product.id, "product_uom_qty": quantity, "discount": discount}),
+                    (0, 0, {"product_id": self.massage.id, "product_uom_qty": 1}),
+                ],
+            }
+        )
+
+    def test_a_confirmed_order_gives_one_package_per_unit_with_its_sessions(self):
+        order = self._order(quantity=2, discount=10)
+        order.action_confirm()
+        packages = self._packages()
+        self.assertEqual(len(packages), 2, "a line of quantity 2 gives two packages")
+        day = fields.Date.context_today(order, order.date_order)
+        for package in packages:
+            self.assertEqual(package.state, "active")
+            # 2 x 9000 less 10% = 16200 for the line: 8100 each.
+            self.assertEqual(package.price_paid, 8100)
+            self.assertEqual((package.date_start, package.date_end), (day, day + relativedelta(days=179)))
+            self.assertTrue(package.household_shared)
+            self.assertEqual(package.origin, order.name)
+            self.assertEqual(
+                sorted((c.service_id.name, c.sessions, c.sessions_left) for c in package.counter_ids),
+                [("Acupuncture", 3, 3), ("Massage 60", 10, 10)],
+            )
+            self.assertEqual((package.sessions_total, package.sessions_left), (13, 13))
+        self.assertEqual(len(set(packages.mapped("code"))), 2)
+        self.assertEqual(self.patient.sudo().clinic_package_count, 2)
+
+    def test_cancelling_and_confirming_again_gives_back_the_same_packages(self):
+        order = self._order(quantity=1)
+        order.action_confirm()
+        package = self._packages()
+        order._action_cancel()
+        self.assertEqual(package.state, "cancelled")
+        order.action_draft()
+        order.action_confirm()
+        self.assertEqual(self._packages(), package, "no second package for the same unit")
+        self.assertEqual(package.state, "active")
+        # Selling the same unit again is refused by the database itself.
+        with self.assertRaises(IntegrityError), mute_logger("odoo.sql_db"), self.env.cr.savepoint():
+            self.env["clinic.package"].sudo().create(
+                {**package.copy_data()[0], "source_key": package.source_key, "counter_ids": []}
+            )
+
+    def test_an_order_whose_package_was_used_cannot_be_cancelled(self):
+        order = self._order(quantity=1)
+        order.action_confirm()
+        self._packages().counter_ids[0].sudo().sessions_used = 1
+        with self.assertRaisesRegex(UserError, "refund their unused part"):
+            order._action_cancel()
+
+    def test_a_pos_order_gives_its_packages_once_even_synced_again(self):
+        self.open_new_session()
+        data = self.create_ui_order_data([(self.package_product, 1)], customer=self.patient)
+        order = self.env["pos.order"].browse(self.env["pos.order"].sync_from_ui([data])["pos.order"][0]["id"])
+        self.assertEqual(order.state, "paid")
+        package = self._packages()
+        self.assertEqual((len(package), package.price_paid, package.pos_line_id), (1, 9000, order.lines))
+        # The browser sends the order again (retry, offline queue): nothing more.
+        self.env["pos.order"].sync_from_ui([data])
+        order._clinic_post_loyalty()
+        self.assertEqual(self._packages(), package)
+
+    def test_a_pos_order_without_patient_is_kept_and_says_why_no_package(self):
+        self.open_new_session()
+        data = self.create_ui_order_data([(self.package_product, 1)])
+        order = self.env["pos.order"].browse(self.env["pos.order"].sync_from_ui([data])["pos.order"][0]["id"])
+        self.assertEqual(order.state, "paid")
+        self.assertFalse(self.env["clinic.package"].sudo().search([("pos_line_id", "in", order.lines.ids)]))
+        self.assertIn("choose the patient before the payment", order.message_ids[:1].body)
+
+
+@tagged("post_install", "-at_install")
+class TestPackageRpcBoundary(PackageSaleCase, HttpCase):
+    """Over JSON-RPC a package is read-only: its counters, dates, owner and price stay what
+    the sale made them, whoever asks and with whatever context."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_package(cls.env.company)
+        cls.cashier = new_test_user(
+            cls.env,
+            login="package_cashier",
+            groups="base.group_user,point_of_sale.group_pos_user,clinic_loyalty.group_clinic_loyalty_user",
+        )
+        cls.manager = new_test_user(
+            cls.env, login="package_manager", groups="base.group_user,clinic_loyalty.group_clinic_loyalty_manager"
+        )
+        cls.salesman = new_test_user(cls.env, login="package_salesman", groups="sales_team.group_sale_salesman")
+        other = cls.env["res.company"].create({"name": "Other Clinic"})
+        cls.other_user = new_test_user(
+            cls.env,
+            login="package_other",
+            groups="base.group_user,clinic_loyalty.group_clinic_loyalty_user",
+            company_id=other.id,
+            company_ids=[other.id],
+        )
+        cls.portal = new_test_user(cls.env, login="package_portal", groups="base.group_portal")
+        order = cls.env["sale.order"].create(
+            {"partner_id": cls.patient.id, "order_line": [(0, 0, {"product_id": cls.package_product.id})]}
+        )
+        order.action_confirm()
+        cls.package = cls.env["clinic.package"].sudo().search([("partner_id", "=", cls.patient.id)])
+
+    def _rpc(self, user, model, method, *args, **kwargs):
+        self.authenticate(user.login, user.login)
+        params = {"model": model, "method": method, "args": list(args), "kwargs": kwargs}
+        body = self.url_open(
+            "/web/dataset/call_kw",
+            data=json.dumps({"jsonrpc": "2.0", "method": "call", "id": 1, "params": params}),
+            headers={"Content-Type": "application/json"},
+        ).json()
+        return body.get("result"), body.get("error", {}).get("data", {}).get("name")
+
+    def test_nobody_changes_a_package_over_rpc(self):
+        stranger = self.env["res.partner"].create({"name": "Stranger"})
+        before = self.package.read(["partner_id", "date_end", "sessions_left", "price_paid", "state"])
+        counter = self.package.counter_ids[0]
+        attempts = [
+            ("clinic.package", "write", [self.package.ids, {"partner_id": stranger.id}]),
+            ("clinic.package", "write", [self.package.ids, {"date_end": str(date(2099, 1, 1))}]),
+            ("clinic.package", "write", [self.package.ids, {"state": "active", "price_paid": 1}]),
+            (
+                "clinic.package",
+                "create",
+                [
+                    {
+                        "name": "Forged",
+                        "partner_id": stranger.id,
+                        "company_id": self.package.company_id.id,
+                        "product_id": self.package_product.id,
+                        "date_start": "2026-01-01",
+                        "date_end": "2099-01-01",
+                        "source_key": "forged",
+                        "counter_ids": [(0, 0, {"service_id": self.massage.id, "sessions": 99})],
+                    }
+                ],
+            ),
+            ("clinic.package", "unlink", [self.package.ids]),
+            ("clinic.package.counter", "write", [counter.ids, {"sessions_used": 0, "sessions": 99}]),
+            ("clinic.package.counter", "unlink", [counter.ids]),
+        ]
+        for user in (self.cashier, self.manager, self.salesman, self.portal, self.other_user):
+            for model, method, args in attempts:
+                with self.subTest(user=user.login, model=model, method=method):
+                    result, error = self._rpc(user, model, method, *args, context={"clinic_server_write": True})
+                    self.assertEqual(error, "odoo.exceptions.AccessError", (result, error))
+        self.package.invalidate_recordset()
+        self.assertEqual(self.package.read(["partner_id", "date_end", "sessions_left", "price_paid", "state"]), before)
+
+    def test_the_front_desk_reads_its_company_packages_only(self):
+        result, error = self._rpc(self.cashier, "clinic.package", "search_read", [], ["sessions_left"])
+        self.assertIsNone(error)
+        self.assertIn({"id": self.package.id, "sessions_left": 13}, result)
+        for user in (self.other_user, self.salesman, self.portal):
+            with self.subTest(user=user.login):
+                result, error = self._rpc(user, "clinic.package", "search_read", [], ["sessions_left"])
+                self.assertTrue(error or self.package.id not in [r["id"] for r in result], (result, error))
