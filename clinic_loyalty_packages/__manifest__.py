@@ -15,7 +15,16 @@
         "data/ir_sequence_data.xml",
         "views/product_template_views.xml",
         "views/clinic_package_views.xml",
+        "views/sale_order_views.xml",
     ],
     "demo": ["demo/product_demo.xml", "demo/sale_order_demo.xml"],
+    "assets": {
+        "point_of_sale._assets_pos": [
+            "clinic_loyalty_packages/static/src/**/*",
+        ],
+        "web.assets_tests": [
+            "clinic_loyalty_packages/static/tests/tours/**/*",
+        ],
+    },
     "installable": True,
 }

@@ -1,7 +1,8 @@
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import format_date
 
 
 class ClinicPackage(models.Model):
@@ -51,6 +52,9 @@ class ClinicPackage(models.Model):
     counter_ids = fields.One2many(
         comodel_name="clinic.package.counter", inverse_name="package_id", string="Sessions", readonly=True
     )
+    use_ids = fields.One2many(
+        comodel_name="clinic.package.use", inverse_name="package_id", string="Visits", readonly=True
+    )
     sessions_total = fields.Integer(compute="_compute_sessions", store=True)
     sessions_left = fields.Integer(compute="_compute_sessions", store=True)
     origin = fields.Char(string="Sold On", readonly=True)
@@ -93,7 +97,8 @@ class ClinicPackage(models.Model):
         for key, (sale, _unit) in keys.items():
             if key in known:
                 continue
-            template = sale["product"].product_tmpl_id
+            # Read as the system: the cashier selling the package need not manage package contents.
+            template = sale["product"].sudo().product_tmpl_id
             vals_list.append(
                 {
                     "name": template.name,
@@ -137,6 +142,182 @@ class ClinicPackage(models.Model):
         packages.filtered(lambda p: p.state == "active").write({"state": "cancelled"})
         return packages
 
+    # The front desk ----------------------------------------------------------------------
+
+    @api.model
+    def _clinic_desk_partner(self, partner_id):
+        """The patient ``partner_id`` as the front desk may read them (empty for anything else)."""
+        user = self.env.user
+        if not (
+            user.has_group("clinic_loyalty.group_clinic_loyalty_user") or user.has_group("point_of_sale.group_pos_user")
+        ):
+            raise AccessError(self.env._("Only the clinic's front desk and cashiers read patients' packages."))
+        partner = self.env["res.partner"].browse(partner_id if isinstance(partner_id, int) else []).exists()
+        if partner:
+            partner.check_access("read")
+        return partner.sudo()
+
+    @api.model
+    def clinic_pos_packages(self, partner_id):
+        """The packages ``partner_id`` can use today in the current company, for the POS
+        panel: fetched when the patient is selected, never loaded with the POS."""
+        partner = self._clinic_desk_partner(partner_id)
+        if not partner:
+            return []
+        company = self.env.company
+        day = fields.Date.context_today(self)
+        owners = partner
+        household = partner._clinic_household(company)
+        if household:
+            owners |= household.sudo().member_ids | household.sudo().holder_id
+        packages = self.sudo().search(
+            [
+                ("partner_id", "in", owners.ids),
+                ("company_id", "=", company.id),
+                ("state", "=", "active"),
+                ("date_end", ">=", day),
+            ],
+            order="date_end, id",
+        )
+        result = []
+        for package in packages:
+            counters = [
+                {
+                    "service_id": c.service_id.id,
+                    "service": c.service_id.display_name,
+                    "left": c.sessions_left,
+                    "total": c.sessions,
+                }
+                for c in package.counter_ids
+                if not package._clinic_refusal(partner, c.service_id, company, day)
+            ]
+            if counters:
+                result.append(
+                    {
+                        "code": package.code,
+                        "name": package.name,
+                        "owner": package.partner_id.name if package.partner_id != partner else False,
+                        "date_end": format_date(self.env, package.date_end),
+                        "counters": counters,
+                    }
+                )
+        return result
+
+    # Redemption ------------------------------------------------------------------------
+
+    def _clinic_refusal(self, patient, service, company, day):
+        """Why this package cannot pay a session of ``service`` for ``patient`` on ``day``
+        (a translated sentence), or None when it can."""
+        self.ensure_one()
+        package = self.sudo()
+        if package.company_id != company:
+            return self.env._(
+                "%(package)s belongs to %(company)s.", package=package.display_name, company=package.company_id.name
+            )
+        if package.partner_id != patient:
+            household = package.partner_id._clinic_household(company)
+            member = (
+                household
+                and household.state == "active"
+                and (not household.date_end or household.date_end >= day)
+                and patient in household.member_ids
+            )
+            if not package.household_shared:
+                return self.env._(
+                    "%(package)s is %(owner)s's and cannot be used by another patient.",
+                    package=package.display_name,
+                    owner=package.partner_id.name,
+                )
+            if not member:
+                return self.env._(
+                    "%(package)s is %(owner)s's: only members of their active household may use it.",
+                    package=package.display_name,
+                    owner=package.partner_id.name,
+                )
+        if package.state == "cancelled":
+            return self.env._("%(package)s was cancelled.", package=package.display_name)
+        if package.date_end < day or package.state == "expired":
+            return self.env._(
+                "%(package)s expired on %(date)s.",
+                package=package.display_name,
+                date=format_date(self.env, package.date_end),
+            )
+        counter = package.counter_ids.filtered(lambda c: c.service_id == service)
+        if not counter:
+            return self.env._(
+                "%(package)s does not cover %(service)s.", package=package.display_name, service=service.display_name
+            )
+        if counter.sessions_left <= 0:
+            return self.env._(
+                "%(package)s has no %(service)s session left (%(count)s used).",
+                package=package.display_name,
+                service=service.display_name,
+                count=counter.sessions_used,
+            )
+        return None
+
+    @api.model
+    def _clinic_usable(self, patient, service, company, day):
+        """The packages that can pay a session of ``service`` for ``patient``, the one
+        expiring first first: the patient's own, then their household's shared ones."""
+        if not patient:
+            return self.browse()
+        owners = patient
+        household = patient._clinic_household(company)
+        if household:
+            owners |= household.sudo().member_ids | household.sudo().holder_id
+        candidates = self.sudo().search(
+            [
+                ("partner_id", "in", owners.ids),
+                ("company_id", "=", company.id),
+                ("state", "=", "active"),
+                ("date_end", ">=", day),
+                ("counter_ids.service_id", "=", service.id),
+            ],
+            order="date_end, id",
+        )
+        usable = candidates.filtered(lambda p: not p._clinic_refusal(patient, service, company, day))
+        return usable.sorted(lambda p: (p.partner_id != patient, p.date_end, p.id))
+
+    def _clinic_redeem(self, patient, service, company, day, key, origin, link):
+        """Use one session of ``service`` for ``patient``; once per ``key`` (a document line).
+
+        The package row is locked first: two orders taking its last session wait for each
+        other, and the second finds none left. Raises UserError with the reason when the
+        package cannot pay it.
+        """
+        self.ensure_one()
+        Use = self.env["clinic.package.use"].sudo()
+        self.env.cr.execute("SELECT id FROM clinic_package WHERE id = %s FOR UPDATE", [self.id])
+        existing = Use.search([("key", "=", key)])
+        if existing:
+            if existing.restored:
+                existing.restored = False
+                self._clinic_update_state()
+            return existing
+        refusal = self._clinic_refusal(patient, service, company, day)
+        if refusal:
+            raise UserError(refusal)
+        counter = self.sudo().counter_ids.filtered(lambda c: c.service_id == service)
+        use = Use.create(
+            {"counter_id": counter.id, "partner_id": patient.id, "key": key, "origin": origin, link[0]: link[1]}
+        )
+        self._clinic_update_state()
+        return use
+
+    @api.model
+    def _clinic_restore(self, keys):
+        """The sessions used by the lines ``keys`` come back (order cancelled, visit refunded)."""
+        uses = self.env["clinic.package.use"].sudo().search([("key", "in", keys), ("restored", "=", False)])
+        uses.write({"restored": True})
+        uses.package_id._clinic_update_state()
+        return uses
+
+    def _clinic_update_state(self):
+        for package in self.sudo():
+            if package.state in ("active", "used"):
+                package.state = "used" if package.sessions_left <= 0 else "active"
+
     @api.depends("name", "code")
     def _compute_display_name(self):
         for package in self:
@@ -156,14 +337,52 @@ class ClinicPackageCounter(models.Model):
     company_id = fields.Many2one(related="package_id.company_id", store=True)
     service_id = fields.Many2one(comodel_name="product.product", required=True, readonly=True)
     sessions = fields.Integer(required=True, readonly=True)
-    sessions_used = fields.Integer(readonly=True)
+    use_ids = fields.One2many(
+        comodel_name="clinic.package.use", inverse_name="counter_id", string="Visits", readonly=True
+    )
+    sessions_used = fields.Integer(compute="_compute_sessions_used", store=True)
     sessions_left = fields.Integer(compute="_compute_sessions_left", store=True)
 
     _sql_constraints = [
         ("sessions_used_range", "CHECK(sessions_used >= 0 AND sessions_used <= sessions)", "No session is left."),
     ]
 
+    @api.depends("use_ids.restored")
+    def _compute_sessions_used(self):
+        for counter in self:
+            counter.sessions_used = len(counter.use_ids.filtered(lambda use: not use.restored))
+
     @api.depends("sessions", "sessions_used")
     def _compute_sessions_left(self):
         for counter in self:
             counter.sessions_left = counter.sessions - counter.sessions_used
+
+
+class ClinicPackageUse(models.Model):
+    """One session of a package used at a visit (a sales order line, a POS order line)."""
+
+    _name = "clinic.package.use"
+    _description = "Treatment Package Session Used"
+    _order = "id desc"
+
+    counter_id = fields.Many2one(
+        comodel_name="clinic.package.counter",
+        string="Sessions",
+        required=True,
+        readonly=True,
+        index=True,
+        ondelete="cascade",
+    )
+    package_id = fields.Many2one(related="counter_id.package_id", store=True, index=True)
+    company_id = fields.Many2one(related="counter_id.company_id", store=True)
+    service_id = fields.Many2one(related="counter_id.service_id", store=True)
+    partner_id = fields.Many2one(comodel_name="res.partner", string="Patient", required=True, readonly=True)
+    date = fields.Datetime(required=True, readonly=True, default=fields.Datetime.now)
+    origin = fields.Char(string="Visit", readonly=True)
+    sale_line_id = fields.Many2one(comodel_name="sale.order.line", string="Sales Order Line", readonly=True)
+    pos_line_id = fields.Many2one(comodel_name="pos.order.line", string="POS Order Line", readonly=True)
+    restored = fields.Boolean(readonly=True, help="The session came back: the visit was cancelled or refunded.")
+    # One use per document line (and confirmation round): a replayed sync uses nothing more.
+    key = fields.Char(string="Visit Key", required=True, readonly=True)
+
+    _sql_constraints = [("key_unique", "UNIQUE(key)", "This visit already used its session.")]

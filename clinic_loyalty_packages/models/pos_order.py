@@ -1,4 +1,6 @@
-from odoo import models
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import format_date
 
 from odoo.addons.clinic_loyalty.models.pos_order import PAID_STATES
 
@@ -8,12 +10,14 @@ class PosOrder(models.Model):
 
     def _clinic_post_loyalty(self):
         result = super()._clinic_post_loyalty()
-        self.filtered(lambda order: order.state in PAID_STATES)._clinic_sell_packages()
+        paid = self.filtered(lambda order: order.state in PAID_STATES)
+        paid._clinic_sell_packages()
+        paid._clinic_redeem_package_lines()
         return result
 
     def _clinic_package_sales(self):
         self.ensure_one()
-        lines = self.lines.filtered(lambda line: line.product_id.is_clinic_package and line.qty >= 1)
+        lines = self.lines.filtered(lambda line: line.product_id.clinic_is_package and line.qty >= 1)
         if lines and not self.partner_id:
             # The order is paid: keep it, and say on it why no package was given.
             self.message_post(
@@ -34,3 +38,153 @@ class PosOrder(models.Model):
             }
             for line in lines
         ]
+
+    def _clinic_redeem_package_lines(self):
+        """Sessions of the order's lines paid by a package, taken once per unit; a refund
+        line gives back the sessions of the line it refunds.
+
+        The order is paid and saved whatever happens here (it may have been paid offline):
+        a session the server refuses is recorded on the order and told to a loyalty
+        manager, never a reason to lose the payment.
+        """
+        Package = self.env["clinic.package"].sudo()
+        for order in self:
+            day = order._clinic_day()
+            for line in order.lines.filtered("clinic_package_code"):
+                units = line._clinic_package_units()
+                if units <= 0:
+                    continue
+                package = Package.search(
+                    [("code", "=", line.clinic_package_code), ("company_id", "=", order.company_id.id)], limit=1
+                )
+                try:
+                    if not package:
+                        raise UserError(
+                            self.env._("No package %(code)s in this company.", code=line.clinic_package_code)
+                        )
+                    for unit in range(units):
+                        package._clinic_redeem(
+                            order.partner_id,
+                            line.product_id,
+                            order.company_id,
+                            day,
+                            f"pos.order.line:{line.id}:{unit}",
+                            order._clinic_origin(),
+                            ("pos_line_id", line.id),
+                        )
+                except UserError as refusal:
+                    order._clinic_package_refused(line, str(refusal))
+            for line in order.lines.filtered(lambda ol: ol.qty < 0 and ol.refunded_orderline_id.clinic_package_code):
+                refunded = line.refunded_orderline_id
+                uses = (
+                    self.env["clinic.package.use"]
+                    .sudo()
+                    .search([("pos_line_id", "=", refunded.id), ("restored", "=", False)], order="id desc")
+                )
+                keys = uses[: int(-line.qty)].mapped("key")
+                Package._clinic_restore(keys)
+
+    def _clinic_package_refused(self, line, reason):
+        body = self.env._(
+            "%(product)s was paid by package %(code)s, which the server refused: %(reason)s A loyalty manager "
+            "decides what the patient owes.",
+            product=line.product_id.display_name,
+            code=line.clinic_package_code,
+            reason=reason,
+        )
+        self.message_post(body=body)
+        card = self._clinic_card()
+        if card:
+            card._clinic_tell_managers(self.env._("Package session refused on %(order)s", order=self.name), body)
+
+    @api.model
+    def clinic_check_packages(self, partner_id, lines):
+        """Before payment: why the order's lines paid by packages cannot be (empty: they can).
+
+        ``lines``: [{product_id, qty, package_code}] as the POS holds them; anything else
+        than ids, numbers and codes is ignored.
+        """
+        Package = self.env["clinic.package"]
+        partner = Package._clinic_desk_partner(partner_id)
+        company = self.env.company
+        day = fields.Date.context_today(self)
+        problems = []
+        taken = {}
+        for vals in lines if isinstance(lines, list) else []:
+            if not isinstance(vals, dict) or not isinstance(vals.get("package_code"), str):
+                continue
+            product = (
+                self.env["product.product"]
+                .browse(vals["product_id"] if isinstance(vals.get("product_id"), int) else [])
+                .exists()
+            )
+            qty = vals.get("qty")
+            units = int(qty) if isinstance(qty, int | float) and qty >= 1 and float(qty).is_integer() else 0
+            package = Package.sudo().search(
+                [("code", "=", vals["package_code"]), ("company_id", "=", company.id)], limit=1
+            )
+            if not package or not product or not units:
+                problems.append(self.env._("Package %(code)s cannot pay this line.", code=vals["package_code"]))
+                continue
+            refusal = package._clinic_refusal(partner, product, company, day)
+            counter = package.counter_ids.filtered(lambda c, product=product: c.service_id == product)
+            if not refusal:
+                taken[counter] = taken.get(counter, 0) + units
+                if taken[counter] > counter.sessions_left:
+                    refusal = self.env._(
+                        "%(package)s has %(left)s %(service)s sessions left, not %(count)s.",
+                        package=package.display_name,
+                        left=counter.sessions_left,
+                        service=product.display_name,
+                        count=taken[counter],
+                    )
+            if refusal:
+                problems.append(refusal)
+        return {"problems": problems}
+
+    @api.model
+    def clinic_loyalty_receipt(self, order_id):
+        result = super().clinic_loyalty_receipt(order_id)
+        order = self.browse(order_id).exists()
+        if not order:
+            return result
+        uses = self.env["clinic.package.use"].sudo().search([("pos_line_id", "in", order.lines.ids)])
+        packages = [
+            {
+                "code": counter.package_id.code,
+                "service": counter.service_id.display_name,
+                "left": counter.sessions_left,
+                "total": counter.sessions,
+                "date_end": format_date(self.env, counter.package_id.date_end),
+                "display": self.env._(
+                    "%(service)s: %(left)s of %(total)s left, valid until %(date)s",
+                    service=counter.service_id.display_name,
+                    left=counter.sessions_left,
+                    total=counter.sessions,
+                    date=format_date(self.env, counter.package_id.date_end),
+                ),
+            }
+            for counter in uses.counter_id
+        ]
+        if packages:
+            result = dict(result or {}, packages=packages)
+        return result
+
+
+class PosOrderLine(models.Model):
+    _inherit = "pos.order.line"
+
+    clinic_package_code = fields.Char(
+        string="Paid by Package",
+        copy=False,
+        help="Code of the treatment package the cashier chose to pay this session (checked by the server).",
+    )
+
+    @api.model
+    def _load_pos_data_fields(self, config_id):
+        return [*super()._load_pos_data_fields(config_id), "clinic_package_code"]
+
+    def _clinic_package_units(self):
+        self.ensure_one()
+        qty = self.qty
+        return int(qty) if qty >= 1 and float(qty).is_integer() else 0

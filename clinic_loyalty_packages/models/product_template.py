@@ -52,3 +52,11 @@ class ProductTemplate(models.Model):
                         package=template.display_name,
                     )
                 )
+
+
+class ProductProduct(models.Model):
+    _inherit = "product.product"
+
+    # Stored on the variant: an order's lines read their products' rows anyway, so knowing
+    # which lines sell a package costs no query of its own at the POS sync or confirmation.
+    clinic_is_package = fields.Boolean(related="product_tmpl_id.is_clinic_package", store=True)

@@ -1,12 +1,38 @@
-from odoo import models
+from odoo import api, fields, models
+from odoo.exceptions import UserError
 
 
 class SaleOrder(models.Model):
     _inherit = "sale.order"
 
+    def action_clinic_use_packages(self):
+        """Cover the order's services from the patient's packages (and their household's
+        shared ones), the package expiring first first; each covered line at zero price."""
+        for order in self:
+            if order.state not in ("draft", "sent"):
+                raise UserError(self.env._("Packages are used on a quotation, before it is confirmed."))
+            day = order._clinic_day()
+            taken = {}
+            for line in order.order_line.filtered(lambda sol: not sol.clinic_package_id and not sol.display_type):
+                units = line._clinic_package_units()
+                if not units:
+                    continue
+                Package = self.env["clinic.package"]
+                for package in Package._clinic_usable(order.partner_id, line.product_id, order.company_id, day):
+                    counter = package.counter_ids.filtered(lambda c, line=line: c.service_id == line.product_id)
+                    left = counter.sessions_left - taken.get(counter.id, 0)
+                    if left >= units:
+                        taken[counter.id] = taken.get(counter.id, 0) + units
+                        line.write({"clinic_package_id": package.id, "discount": 100.0})
+                        break
+        return True
+
     def action_confirm(self):
+        self._clinic_check_package_lines()
         result = super().action_confirm()
-        self.filtered(lambda order: order.state == "sale")._clinic_sell_packages()
+        confirmed = self.filtered(lambda order: order.state == "sale")
+        confirmed._clinic_sell_packages()
+        confirmed._clinic_redeem_package_lines()
         return result
 
     def _action_cancel(self):
@@ -14,7 +40,60 @@ class SaleOrder(models.Model):
             self.env["clinic.package"]._clinic_cancel_sales(
                 [line["key"] for line in order._clinic_package_sales()], order.name
             )
+            self.env["clinic.package"]._clinic_restore(
+                [key for line in order.order_line for key in line._clinic_package_keys()]
+            )
         return super()._action_cancel()
+
+    def _clinic_check_package_lines(self):
+        """Before confirmation: every line paid by a package can be, or nothing is confirmed."""
+        for order in self:
+            day = order._clinic_day()
+            problems = []
+            used = {}
+            for line in order.order_line.filtered("clinic_package_id"):
+                package = line.clinic_package_id.sudo()
+                units = line._clinic_package_units()
+                refusal = package._clinic_refusal(order.partner_id, line.product_id, order.company_id, day)
+                if not refusal and not units:
+                    refusal = self.env._("A package pays whole sessions: %(qty)s is not one.", qty=line.product_uom_qty)
+                counter = package.counter_ids.filtered(lambda c, line=line: c.service_id == line.product_id)
+                if not refusal:
+                    used[counter] = used.get(counter, 0) + units
+                    if used[counter] > counter.sessions_left:
+                        refusal = self.env._(
+                            "%(package)s has %(left)s %(service)s sessions left, not %(count)s.",
+                            package=package.display_name,
+                            left=counter.sessions_left,
+                            service=line.product_id.display_name,
+                            count=used[counter],
+                        )
+                if refusal:
+                    problems.append(refusal)
+                elif line.discount != 100.0:
+                    # The session is paid by the package: the line is at zero price.
+                    line.discount = 100.0
+            if problems:
+                raise UserError(
+                    self.env._(
+                        "%(order)s cannot be confirmed:\n%(problems)s", order=order.name, problems="\n".join(problems)
+                    )
+                )
+
+    def _clinic_redeem_package_lines(self):
+        for order in self:
+            day = order._clinic_day()
+            for line in order.order_line.filtered("clinic_package_id"):
+                for key in line._clinic_package_keys():
+                    line.clinic_package_id.sudo()._clinic_redeem(
+                        order.partner_id,
+                        line.product_id,
+                        order.company_id,
+                        day,
+                        key,
+                        order.name,
+                        ("sale_line_id", line.id),
+                    )
 
     def _clinic_package_sales(self):
         self.ensure_one()
@@ -31,5 +110,44 @@ class SaleOrder(models.Model):
                 "link": ("sale_line_id", line.id),
             }
             for line in self.order_line
-            if line.product_id.is_clinic_package and line.product_uom_qty >= 1
+            if line.product_id.clinic_is_package and line.product_uom_qty >= 1
         ]
+
+
+class SaleOrderLine(models.Model):
+    _inherit = "sale.order.line"
+
+    clinic_package_id = fields.Many2one(
+        comodel_name="clinic.package",
+        string="Paid by Package",
+        copy=False,
+        index="btree_not_null",
+        domain="[('state', '=', 'active'), ('company_id', '=', company_id)]",
+        help="The session is paid by this treatment package (the line is at zero price). Checked again "
+        "when the order is confirmed.",
+    )
+
+    def _clinic_package_units(self):
+        """Sessions the line takes from its package: its quantity when a whole number."""
+        self.ensure_one()
+        qty = self.product_uom_qty
+        return int(qty) if qty >= 1 and float(qty).is_integer() else 0
+
+    def _clinic_package_keys(self):
+        self.ensure_one()
+        if not self.clinic_package_id:
+            return []
+        prefix = f"sale.order.line:{self.order_id.clinic_loyalty_round}:{self.id}"
+        return [f"{prefix}:{unit}" for unit in range(self._clinic_package_units())]
+
+    @api.onchange("clinic_package_id")
+    def _onchange_clinic_package_id(self):
+        if self.clinic_package_id:
+            self.discount = 100.0
+
+    def _compute_discount(self):
+        result = super()._compute_discount()
+        # A session paid by a package is at zero price, whatever stock recomputed.
+        for line in self.filtered("clinic_package_id"):
+            line.discount = 100.0
+        return result

@@ -213,3 +213,14 @@ class TestPackageRpcBoundary(PackageSaleCase, HttpCase):
             with self.subTest(user=user.login):
                 result, error = self._rpc(user, "clinic.package", "search_read", [], ["sessions_left"])
                 self.assertTrue(error or self.package.id not in [r["id"] for r in result], (result, error))
+
+    def test_only_the_front_desk_of_the_company_reads_a_patients_packages_at_the_pos(self):
+        result, error = self._rpc(self.cashier, "clinic.package", "clinic_pos_packages", self.patient.id)
+        self.assertIsNone(error)
+        self.assertEqual([p["code"] for p in result], [self.package.code])
+        for user in (self.salesman, self.portal):
+            with self.subTest(user=user.login):
+                result, error = self._rpc(user, "clinic.package", "clinic_pos_packages", self.patient.id)
+                self.assertEqual(error, "odoo.exceptions.AccessError", result)
+        result, error = self._rpc(self.other_user, "clinic.package", "clinic_pos_packages", self.patient.id)
+        self.assertFalse(result, "another company's front desk sees none of this company's packages")

@@ -1,0 +1,68 @@
+import * as Chrome from "@point_of_sale/../tests/tours/utils/chrome_util";
+import * as Dialog from "@point_of_sale/../tests/tours/utils/dialog_util";
+import * as PaymentScreen from "@point_of_sale/../tests/tours/utils/payment_screen_util";
+import * as ProductScreen from "@point_of_sale/../tests/tours/utils/product_screen_util";
+import * as ReceiptScreen from "@point_of_sale/../tests/tours/utils/receipt_screen_util";
+import {registry} from "@web/core/registry";
+
+function choosePatient() {
+    return [
+        ProductScreen.clickPartnerButton(),
+        ProductScreen.inputCustomerSearchbar("8 912 555 77 88"),
+        ProductScreen.clickCustomer("Package Tour Patient"),
+    ];
+}
+
+function payByBank() {
+    return [
+        ProductScreen.clickPayButton(),
+        PaymentScreen.clickPaymentMethod("Bank"),
+        PaymentScreen.clickValidate(),
+        ReceiptScreen.isShown(),
+    ];
+}
+
+// The front desk sells a massage course; at the next visit the patient's massage is paid
+// by the package (a line at zero price naming it) and the receipt says what is left.
+registry.category("web_tour.tours").add("clinic_loyalty_packages_sell_then_redeem", {
+    steps: () =>
+        [
+            Chrome.startPoS(),
+            Dialog.confirm("Open Register"),
+            ProductScreen.clickDisplayedProduct("Tour Massage Course"),
+            ...choosePatient(),
+            ...payByBank(),
+            ReceiptScreen.clickNextOrder(),
+
+            ...choosePatient(),
+            {
+                content: "the panel lists the package the patient just bought",
+                trigger:
+                    ".clinic-loyalty-panel .clinic-package-counter:contains('Tour Massage: 10 of 10 left')",
+            },
+            {
+                content: "pay a massage with the package",
+                trigger: ".clinic-loyalty-panel .clinic-use-package",
+                run: "click",
+            },
+            {
+                content: "the line is the package's, at zero price",
+                trigger:
+                    ".orderline:contains('Tour Massage') .clinic-package-line:contains('Paid by package')",
+            },
+            {
+                content: "the panel counts the session this order takes",
+                trigger:
+                    ".clinic-loyalty-panel .clinic-package-counter:contains('Tour Massage: 9 of 10 left')",
+            },
+            ProductScreen.clickDisplayedProduct("Tour Cream"),
+            ProductScreen.totalAmountIs("500.00"),
+            ...payByBank(),
+            {
+                content: "receipt: what is left of the package",
+                trigger:
+                    ".receipt-screen .clinic-package-left:contains('Tour Massage: 9 of 10 left, valid until')",
+            },
+            ReceiptScreen.clickNextOrder(),
+        ].flat(),
+});
