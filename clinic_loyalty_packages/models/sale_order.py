@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 
 class SaleOrder(models.Model):
@@ -46,7 +46,17 @@ class SaleOrder(models.Model):
         return super()._action_cancel()
 
     def _clinic_check_package_lines(self):
-        """Before confirmation: every line paid by a package can be, or nothing is confirmed."""
+        """Before confirmation: every line paid by a package can be, or nothing is confirmed.
+
+        Using a patient's sessions is the clinic's front desk's: a salesperson without the
+        clinic's rights who names a package on a line (over RPC) confirms nothing.
+        """
+        if (
+            not self.env.su
+            and self.order_line.filtered("clinic_package_id")
+            and not self.env.user.has_group("clinic_loyalty.group_clinic_loyalty_user")
+        ):
+            raise AccessError(self.env._("Only the clinic's front desk uses patients' treatment packages."))
         for order in self:
             day = order._clinic_day()
             problems = []

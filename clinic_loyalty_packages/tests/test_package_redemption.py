@@ -18,6 +18,8 @@ class TestPackageRedemptionOnSalesOrders(PackageSaleCase, TestPoSCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls.config = cls.basic_config
+        # The front desk uses packages on sales orders (the clinic's Loyalty User).
+        cls.env.user.sudo().groups_id = [(4, cls.env.ref("clinic_loyalty.group_clinic_loyalty_user").id)]
         cls._setup_package(cls.company)
         cls.program = (
             cls.env["loyalty.program"]

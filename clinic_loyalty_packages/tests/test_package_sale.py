@@ -224,3 +224,19 @@ class TestPackageRpcBoundary(PackageSaleCase, HttpCase):
                 self.assertEqual(error, "odoo.exceptions.AccessError", result)
         result, error = self._rpc(self.other_user, "clinic.package", "clinic_pos_packages", self.patient.id)
         self.assertFalse(result, "another company's front desk sees none of this company's packages")
+
+    def test_a_salesperson_without_clinic_rights_cannot_spend_a_patients_sessions(self):
+        salesman_order = (
+            self.env["sale.order"]
+            .with_user(self.salesman)
+            .create({"partner_id": self.patient.id, "order_line": [(0, 0, {"product_id": self.massage.id})]})
+        )
+        line = salesman_order.order_line
+        result, error = self._rpc(
+            self.salesman, "sale.order.line", "write", line.ids, {"clinic_package_id": self.package.id}
+        )
+        self.assertIsNone(error, "the field is the salesperson's to write; confirming is where it is checked")
+        result, error = self._rpc(self.salesman, "sale.order", "action_confirm", salesman_order.ids)
+        self.assertEqual(error, "odoo.exceptions.AccessError", result)
+        self.assertEqual(salesman_order.state, "draft")
+        self.assertEqual(self.package.sessions_left, 13)
