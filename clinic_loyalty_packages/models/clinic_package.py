@@ -166,19 +166,7 @@ class ClinicPackage(models.Model):
             return []
         company = self.env.company
         day = fields.Date.context_today(self)
-        owners = partner
-        household = partner._clinic_household(company)
-        if household:
-            owners |= household.sudo().member_ids | household.sudo().holder_id
-        packages = self.sudo().search(
-            [
-                ("partner_id", "in", owners.ids),
-                ("company_id", "=", company.id),
-                ("state", "=", "active"),
-                ("date_end", ">=", day),
-            ],
-            order="date_end, id",
-        )
+        packages = self._clinic_candidates(partner, company, day)
         result = []
         for package in packages:
             counters = [
@@ -257,25 +245,57 @@ class ClinicPackage(models.Model):
         return None
 
     @api.model
-    def _clinic_usable(self, patient, service, company, day):
-        """The packages that can pay a session of ``service`` for ``patient``, the one
-        expiring first first: the patient's own, then their household's shared ones."""
-        if not patient:
-            return self.browse()
+    def _clinic_candidates(self, patient, company, day, domain=()):
+        """Active, valid packages of ``patient`` and of their household in ``company``,
+        the one expiring first first (each still to be checked by ``_clinic_refusal``)."""
         owners = patient
         household = patient._clinic_household(company)
         if household:
             owners |= household.sudo().member_ids | household.sudo().holder_id
-        candidates = self.sudo().search(
+        return self.sudo().search(
             [
                 ("partner_id", "in", owners.ids),
                 ("company_id", "=", company.id),
                 ("state", "=", "active"),
                 ("date_end", ">=", day),
-                ("counter_ids.service_id", "=", service.id),
+                *domain,
             ],
             order="date_end, id",
         )
+
+    @api.model
+    def _clinic_check_uses(self, patient, company, day, uses):
+        """Why the sessions ``uses`` [(package, service, units)] of one order cannot be paid
+        (translated sentences; empty: they can), counting the order's sessions together."""
+        problems = []
+        taken = {}
+        for package, service, units in uses:
+            package = package.sudo()
+            refusal = package._clinic_refusal(patient, service, company, day)
+            if not refusal and not units:
+                refusal = self.env._("A package pays whole sessions, one per unit of the service.")
+            if not refusal:
+                counter = package.counter_ids.filtered(lambda c, service=service: c.service_id == service)
+                taken[counter] = taken.get(counter, 0) + units
+                if taken[counter] > counter.sessions_left:
+                    refusal = self.env._(
+                        "%(package)s has %(left)s %(service)s sessions left, not %(count)s.",
+                        package=package.display_name,
+                        left=counter.sessions_left,
+                        service=service.display_name,
+                        count=taken[counter],
+                    )
+            if refusal:
+                problems.append(refusal)
+        return problems
+
+    @api.model
+    def _clinic_usable(self, patient, service, company, day):
+        """The packages that can pay a session of ``service`` for ``patient``, the one
+        expiring first first: the patient's own, then their household's shared ones."""
+        if not patient:
+            return self.browse()
+        candidates = self._clinic_candidates(patient, company, day, [("counter_ids.service_id", "=", service.id)])
         usable = candidates.filtered(lambda p: not p._clinic_refusal(patient, service, company, day))
         return usable.sorted(lambda p: (p.partner_id != patient, p.date_end, p.id))
 

@@ -107,39 +107,23 @@ class PosOrder(models.Model):
         Package = self.env["clinic.package"]
         partner = Package._clinic_desk_partner(partner_id)
         company = self.env.company
-        day = fields.Date.context_today(self)
         problems = []
-        taken = {}
+        uses = []
         for vals in lines if isinstance(lines, list) else []:
             if not isinstance(vals, dict) or not isinstance(vals.get("package_code"), str):
                 continue
-            product = (
-                self.env["product.product"]
-                .browse(vals["product_id"] if isinstance(vals.get("product_id"), int) else [])
-                .exists()
-            )
+            product_id = vals.get("product_id")
+            product = self.env["product.product"].browse(product_id if isinstance(product_id, int) else []).exists()
             qty = vals.get("qty")
             units = int(qty) if isinstance(qty, int | float) and qty >= 1 and float(qty).is_integer() else 0
             package = Package.sudo().search(
                 [("code", "=", vals["package_code"]), ("company_id", "=", company.id)], limit=1
             )
-            if not package or not product or not units:
+            if not package or not product:
                 problems.append(self.env._("Package %(code)s cannot pay this line.", code=vals["package_code"]))
-                continue
-            refusal = package._clinic_refusal(partner, product, company, day)
-            counter = package.counter_ids.filtered(lambda c, product=product: c.service_id == product)
-            if not refusal:
-                taken[counter] = taken.get(counter, 0) + units
-                if taken[counter] > counter.sessions_left:
-                    refusal = self.env._(
-                        "%(package)s has %(left)s %(service)s sessions left, not %(count)s.",
-                        package=package.display_name,
-                        left=counter.sessions_left,
-                        service=product.display_name,
-                        count=taken[counter],
-                    )
-            if refusal:
-                problems.append(refusal)
+            else:
+                uses.append((package, product, units))
+        problems += Package._clinic_check_uses(partner, company, fields.Date.context_today(self), uses)
         return {"problems": problems}
 
     @api.model

@@ -58,37 +58,21 @@ class SaleOrder(models.Model):
         ):
             raise AccessError(self.env._("Only the clinic's front desk uses patients' treatment packages."))
         for order in self:
-            day = order._clinic_day()
-            problems = []
-            used = {}
-            for line in order.order_line.filtered("clinic_package_id"):
-                package = line.clinic_package_id.sudo()
-                units = line._clinic_package_units()
-                refusal = package._clinic_refusal(order.partner_id, line.product_id, order.company_id, day)
-                if not refusal and not units:
-                    refusal = self.env._("A package pays whole sessions: %(qty)s is not one.", qty=line.product_uom_qty)
-                counter = package.counter_ids.filtered(lambda c, line=line: c.service_id == line.product_id)
-                if not refusal:
-                    used[counter] = used.get(counter, 0) + units
-                    if used[counter] > counter.sessions_left:
-                        refusal = self.env._(
-                            "%(package)s has %(left)s %(service)s sessions left, not %(count)s.",
-                            package=package.display_name,
-                            left=counter.sessions_left,
-                            service=line.product_id.display_name,
-                            count=used[counter],
-                        )
-                if refusal:
-                    problems.append(refusal)
-                elif line.discount != 100.0:
-                    # The session is paid by the package: the line is at zero price.
-                    line.discount = 100.0
+            lines = order.order_line.filtered("clinic_package_id")
+            problems = self.env["clinic.package"]._clinic_check_uses(
+                order.partner_id,
+                order.company_id,
+                order._clinic_day(),
+                [(line.clinic_package_id, line.product_id, line._clinic_package_units()) for line in lines],
+            )
             if problems:
                 raise UserError(
                     self.env._(
                         "%(order)s cannot be confirmed:\n%(problems)s", order=order.name, problems="\n".join(problems)
                     )
                 )
+            # The sessions are paid by the packages: the lines are at zero price.
+            lines.filtered(lambda line: line.discount != 100.0).discount = 100.0
 
     def _clinic_redeem_package_lines(self):
         for order in self:

@@ -83,9 +83,8 @@ class TestPackageAtThePos(PackageSaleCase, TestPoSCommon):
             ],
         )["problems"]
         self.assertEqual(len(problems), 3, problems)
-        self.assertIn("has 10 Massage 60 sessions left, not 11", problems[0])
-        self.assertIn("does not cover Massage course", problems[1])
-        self.assertIn("PK-FORGED", problems[2])
+        for expected in ("has 10 Massage 60 sessions left, not 11", "does not cover Massage course", "PK-FORGED"):
+            self.assertEqual(len([p for p in problems if expected in p]), 1, (expected, problems))
 
     def test_the_panel_lists_what_the_patient_can_use(self):
         packages = self.env["clinic.package"].clinic_pos_packages(self.patient.id)
