@@ -183,7 +183,8 @@ class ClinicPackage(models.Model):
                 result.append(
                     {
                         "code": package.code,
-                        "name": package.name,
+                        # In the cashier's language (the package keeps the name it was sold under).
+                        "name": package.product_id.name,
                         "owner": package.partner_id.name if package.partner_id != partner else False,
                         "date_end": format_date(self.env, package.date_end),
                         "counters": counters,
