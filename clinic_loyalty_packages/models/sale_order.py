@@ -8,6 +8,7 @@ class SaleOrder(models.Model):
     def action_clinic_use_packages(self):
         """Cover the order's services from the patient's packages (and their household's
         shared ones), the package expiring first first; each covered line at zero price."""
+        self._clinic_check_package_rights()
         for order in self:
             if order.state not in ("draft", "sent"):
                 raise UserError(self.env._("Packages are used on a quotation, before it is confirmed."))
@@ -51,12 +52,8 @@ class SaleOrder(models.Model):
         Using a patient's sessions is the clinic's front desk's: a salesperson without the
         clinic's rights who names a package on a line (over RPC) confirms nothing.
         """
-        if (
-            not self.env.su
-            and self.order_line.filtered("clinic_package_id")
-            and not self.env.user.has_group("clinic_loyalty.group_clinic_loyalty_user")
-        ):
-            raise AccessError(self.env._("Only the clinic's front desk uses patients' treatment packages."))
+        if self.order_line.filtered("clinic_package_id"):
+            self._clinic_check_package_rights()
         for order in self:
             lines = order.order_line.filtered("clinic_package_id")
             problems = self.env["clinic.package"]._clinic_check_uses(
@@ -73,6 +70,10 @@ class SaleOrder(models.Model):
                 )
             # The sessions are paid by the packages: the lines are at zero price.
             lines.filtered(lambda line: line.discount != 100.0).discount = 100.0
+
+    def _clinic_check_package_rights(self):
+        if not self.env.su and not self.env.user.has_group("clinic_loyalty.group_clinic_loyalty_user"):
+            raise AccessError(self.env._("Only the clinic's front desk uses patients' treatment packages."))
 
     def _clinic_redeem_package_lines(self):
         for order in self:

@@ -238,5 +238,18 @@ class TestPackageRpcBoundary(PackageSaleCase, HttpCase):
         self.assertIsNone(error, "the field is the salesperson's to write; confirming is where it is checked")
         result, error = self._rpc(self.salesman, "sale.order", "action_confirm", salesman_order.ids)
         self.assertEqual(error, "odoo.exceptions.AccessError", result)
+        result, error = self._rpc(self.salesman, "sale.order", "action_clinic_use_packages", salesman_order.ids)
+        self.assertEqual(error, "odoo.exceptions.AccessError", result)
         self.assertEqual(salesman_order.state, "draft")
         self.assertEqual(self.package.sessions_left, 13)
+
+    def test_only_the_front_desk_checks_package_lines_before_payment(self):
+        lines = [{"product_id": self.massage.id, "qty": 1, "package_code": self.package.code}]
+        result, error = self._rpc(self.cashier, "pos.order", "clinic_check_packages", self.patient.id, lines)
+        self.assertEqual((result, error), ({"problems": []}, None))
+        for user in (self.salesman, self.portal):
+            with self.subTest(user=user.login):
+                result, error = self._rpc(user, "pos.order", "clinic_check_packages", self.patient.id, lines)
+                self.assertEqual(error, "odoo.exceptions.AccessError", result)
+        result, error = self._rpc(self.other_user, "pos.order", "clinic_check_packages", self.patient.id, lines)
+        self.assertIn("cannot pay this line", (result or {}).get("problems", [""])[0], "not in that user's company")
