@@ -48,4 +48,5 @@ DEMO_BUSINESS_MODELS = [
     "pos.category",
     "pos.config",
     "sale.order",
+    "sale.order.line",
 ]
