@@ -20,7 +20,8 @@ class ClinicPackage(models.Model):
     _check_company_auto = True
     _rec_names_search = ["name", "code", "partner_id"]
 
-    name = fields.Char(required=True, readonly=True)
+    # The package product's name, in the reader's language.
+    name = fields.Char(related="product_id.name", string="Package")
     code = fields.Char(readonly=True, copy=False, index="btree_not_null")
     partner_id = fields.Many2one(
         comodel_name="res.partner", string="Patient", required=True, readonly=True, index=True, tracking=True
@@ -57,7 +58,7 @@ class ClinicPackage(models.Model):
     )
     sessions_total = fields.Integer(compute="_compute_sessions", store=True)
     sessions_left = fields.Integer(compute="_compute_sessions", store=True)
-    origin = fields.Char(string="Sold On", readonly=True)
+    origin = fields.Char(string="Sale Document", readonly=True)
     sale_line_id = fields.Many2one(
         comodel_name="sale.order.line", string="Sales Order Line", readonly=True, index="btree_not_null"
     )
@@ -101,7 +102,6 @@ class ClinicPackage(models.Model):
             template = sale["product"].sudo().product_tmpl_id
             vals_list.append(
                 {
-                    "name": template.name,
                     "partner_id": sale["partner"].id,
                     "company_id": sale["company"].id,
                     "product_id": sale["product"].id,
