@@ -196,6 +196,12 @@ class TestPackageRpcBoundary(PackageSaleCase, HttpCase):
             ("clinic.package", "unlink", [self.package.ids]),
             ("clinic.package.counter", "write", [counter.ids, {"sessions_used": 0, "sessions": 99}]),
             ("clinic.package.counter", "unlink", [counter.ids]),
+            # Nor forge or undo a visit that used a session.
+            (
+                "clinic.package.use",
+                "create",
+                [{"counter_id": counter.id, "partner_id": stranger.id, "key": "forged", "restored": True}],
+            ),
         ]
         for user in (self.cashier, self.manager, self.salesman, self.portal, self.other_user):
             for model, method, args in attempts:
