@@ -5,6 +5,14 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import format_date
 
 
+def whole_sessions(qty):
+    """Sessions a quantity takes from a package: the quantity when a whole number of at
+    least one (anything else, from a line or from the browser, takes none)."""
+    if isinstance(qty, bool) or not isinstance(qty, int | float) or qty < 1:
+        return 0
+    return int(qty) if float(qty).is_integer() else 0
+
+
 class ClinicPackage(models.Model):
     """A patient's prepaid treatment package: the sessions one unit of a package product sold.
 

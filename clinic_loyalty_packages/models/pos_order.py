@@ -4,6 +4,8 @@ from odoo.tools import format_date
 
 from odoo.addons.clinic_loyalty.models.pos_order import PAID_STATES
 
+from .clinic_package import whole_sessions
+
 
 class PosOrder(models.Model):
     _inherit = "pos.order"
@@ -114,8 +116,7 @@ class PosOrder(models.Model):
                 continue
             product_id = vals.get("product_id")
             product = self.env["product.product"].browse(product_id if isinstance(product_id, int) else []).exists()
-            qty = vals.get("qty")
-            units = int(qty) if isinstance(qty, int | float) and qty >= 1 and float(qty).is_integer() else 0
+            units = whole_sessions(vals.get("qty"))
             package = Package.sudo().search(
                 [("code", "=", vals["package_code"]), ("company_id", "=", company.id)], limit=1
             )
@@ -170,5 +171,4 @@ class PosOrderLine(models.Model):
 
     def _clinic_package_units(self):
         self.ensure_one()
-        qty = self.qty
-        return int(qty) if qty >= 1 and float(qty).is_integer() else 0
+        return whole_sessions(self.qty)

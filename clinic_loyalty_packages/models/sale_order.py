@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
+from .clinic_package import whole_sessions
+
 
 class SaleOrder(models.Model):
     _inherit = "sale.order"
@@ -125,8 +127,7 @@ class SaleOrderLine(models.Model):
     def _clinic_package_units(self):
         """Sessions the line takes from its package: its quantity when a whole number."""
         self.ensure_one()
-        qty = self.product_uom_qty
-        return int(qty) if qty >= 1 and float(qty).is_integer() else 0
+        return whole_sessions(self.product_uom_qty)
 
     def _clinic_package_keys(self):
         self.ensure_one()
