@@ -320,9 +320,7 @@ class ClinicPackage(models.Model):
         self.env.cr.execute("SELECT id FROM clinic_package WHERE id = %s FOR UPDATE", [self.id])
         existing = Use.search([("key", "=", key)])
         if existing:
-            if existing.restored:
-                existing.restored = False
-                self._clinic_update_state()
+            # Taken already, or given back by a refund: a replay takes nothing (again).
             return existing
         refusal = self._clinic_refusal(patient, service, company, day)
         if refusal:

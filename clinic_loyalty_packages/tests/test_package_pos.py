@@ -57,6 +57,9 @@ class TestPackageAtThePos(PackageSaleCase, TestPoSCommon):
         refund.lines.qty = -1
         refund.action_pos_order_paid()
         self.assertEqual(self.counter.sessions_left, 9, "one of the two massages refunded")
+        # The sold order synced or posted again after its refund takes back nothing.
+        order._clinic_post_loyalty()
+        self.assertEqual(self.counter.sessions_left, 9)
 
     def test_a_refused_session_keeps_the_paid_order_and_tells_why(self):
         stranger = self.env["res.partner"].sudo().create({"name": "Stranger", "is_patient": True})
