@@ -3,7 +3,7 @@
 {
     "name": "Clinic Loyalty Packages",
     "summary": "Prepaid treatment packages: courses of sessions sold once, used visit by visit",
-    "version": "18.0.1.1.0",
+    "version": "18.0.1.2.0",
     "category": "Sales/Loyalty",
     "website": "https://github.com/clinic-loyalty/clinic-loyalty",
     "author": "Clinic Loyalty contributors",

@@ -80,4 +80,4 @@ class TestPatientJourney(TransactionCase):
             )
         )
         self.assertEqual(package.clinic_package_session_count, 5)
-        self.assertEqual(package.clinic_package_validity_days, 365)
+        self.assertEqual((package.clinic_package_validity, package.clinic_package_validity_unit), (12, "months"))

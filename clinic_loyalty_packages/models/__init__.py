@@ -5,3 +5,4 @@ from . import product_template
 from . import sale_order
 from . import pos_order
 from . import res_partner
+from . import loyalty_program

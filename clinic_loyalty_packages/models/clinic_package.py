@@ -1,5 +1,3 @@
-from dateutil.relativedelta import relativedelta
-
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import format_date
@@ -40,8 +38,19 @@ class ClinicPackage(models.Model):
         comodel_name="product.product", string="Package Product", required=True, readonly=True, index=True
     )
     price_paid = fields.Monetary(readonly=True, help="What the patient paid for this package, taxes included.")
-    date_start = fields.Date(string="Valid From", required=True, readonly=True)
-    date_end = fields.Date(string="Valid Until", required=True, readonly=True, tracking=True)
+    date_start = fields.Date(
+        string="Valid From",
+        readonly=True,
+        help="First day the sessions can be used: the purchase, or the first visit for a package "
+        "valid from its first visit (empty until then).",
+    )
+    date_end = fields.Date(
+        string="Valid Until",
+        readonly=True,
+        tracking=True,
+        help="Last day the sessions can be used (empty: the package starts at its first visit).",
+    )
+    date_sold = fields.Date(string="Date Sold", required=True, readonly=True)
     household_shared = fields.Boolean(
         string="Household May Use It", readonly=True, help="Members of the patient's household may use its sessions."
     )
@@ -108,21 +117,29 @@ class ClinicPackage(models.Model):
                 continue
             # Read as the system: the cashier selling the package need not manage package contents.
             template = sale["product"].sudo().product_tmpl_id
+            starts_now = template.clinic_package_validity_start == "sale"
             vals_list.append(
                 {
                     "partner_id": sale["partner"].id,
                     "company_id": sale["company"].id,
                     "product_id": sale["product"].id,
                     "price_paid": sale["company"].currency_id.round(sale["amount"] / sale["quantity"]),
-                    "date_start": sale["day"],
-                    "date_end": sale["day"] + relativedelta(days=template.clinic_package_validity_days - 1),
+                    "date_sold": sale["day"],
+                    "date_start": sale["day"] if starts_now else False,
+                    "date_end": template._clinic_package_date_end(sale["day"]) if starts_now else False,
                     "household_shared": template.clinic_package_household_shared,
                     "origin": sale["origin"],
                     "source_key": key,
                     "line_key": sale["key"],
                     sale["link"][0]: sale["link"][1],
                     "counter_ids": [
-                        fields.Command.create({"service_id": line.service_id.id, "sessions": line.sessions})
+                        fields.Command.create(
+                            {
+                                "service_id": line.service_id.id,
+                                "sessions": line.sessions,
+                                "list_price": line.service_id.lst_price,
+                            }
+                        )
                         for line in template.clinic_package_line_ids
                     ],
                 }
@@ -194,7 +211,8 @@ class ClinicPackage(models.Model):
                         # In the cashier's language (the package keeps the name it was sold under).
                         "name": package.product_id.name,
                         "owner": package.partner_id.name if package.partner_id != partner else False,
-                        "date_end": format_date(self.env, package.date_end),
+                        "date_end": format_date(self.env, package.date_end) if package.date_end else False,
+                        "validity": package._clinic_validity_text(),
                         "counters": counters,
                     }
                 )
@@ -233,7 +251,7 @@ class ClinicPackage(models.Model):
                 )
         if package.state == "cancelled":
             return self.env._("%(package)s was cancelled.", package=package.display_name)
-        if package.date_end < day or package.state == "expired":
+        if (package.date_end and package.date_end < day) or package.state == "expired":
             return self.env._(
                 "%(package)s expired on %(date)s.",
                 package=package.display_name,
@@ -266,6 +284,8 @@ class ClinicPackage(models.Model):
                 ("partner_id", "in", owners.ids),
                 ("company_id", "=", company.id),
                 ("state", "=", "active"),
+                "|",
+                ("date_end", "=", False),
                 ("date_end", ">=", day),
                 *domain,
             ],
@@ -306,7 +326,8 @@ class ClinicPackage(models.Model):
             return self.browse()
         candidates = self._clinic_candidates(patient, company, day, [("counter_ids.service_id", "=", service.id)])
         usable = candidates.filtered(lambda p: not p._clinic_refusal(patient, service, company, day))
-        return usable.sorted(lambda p: (p.partner_id != patient, p.date_end, p.id))
+        # Not started yet (valid from the first visit) last: those expiring first are used first.
+        return usable.sorted(lambda p: (p.partner_id != patient, not p.date_end, p.date_end or day, p.id))
 
     def _clinic_redeem(self, patient, service, company, day, key, origin, link):
         """Use one session of ``service`` for ``patient``; once per ``key`` (a document line).
@@ -326,6 +347,10 @@ class ClinicPackage(models.Model):
         if refusal:
             raise UserError(refusal)
         counter = self.sudo().counter_ids.filtered(lambda c: c.service_id == service)
+        if not self.date_end:
+            # Valid from its first visit: this visit starts it.
+            template = self.sudo().product_id.product_tmpl_id
+            self.sudo().write({"date_start": day, "date_end": template._clinic_package_date_end(day)})
         use = Use.create(
             {"counter_id": counter.id, "partner_id": patient.id, "key": key, "origin": origin, link[0]: link[1]}
         )
@@ -344,6 +369,16 @@ class ClinicPackage(models.Model):
         for package in self.sudo():
             if package.state in ("active", "used"):
                 package.state = "used" if package.sessions_left <= 0 else "active"
+
+    def _clinic_validity_text(self):
+        """Until when the package can be used, as the patient is told."""
+        self.ensure_one()
+        if self.date_end:
+            return self.env._("valid until %(date)s", date=format_date(self.env, self.date_end))
+        template = self.sudo().product_id.product_tmpl_id
+        if template.clinic_package_validity_unit == "months":
+            return self.env._("valid %(count)s months from the first visit", count=template.clinic_package_validity)
+        return self.env._("valid %(count)s days from the first visit", count=template.clinic_package_validity)
 
     @api.depends("name", "code")
     def _compute_display_name(self):
@@ -364,6 +399,13 @@ class ClinicPackageCounter(models.Model):
     company_id = fields.Many2one(related="package_id.company_id", store=True)
     service_id = fields.Many2one(comodel_name="product.product", required=True, readonly=True)
     sessions = fields.Integer(required=True, readonly=True)
+    list_price = fields.Float(
+        string="List Price",
+        digits="Product Price",
+        readonly=True,
+        help="The service's list price when the package was sold: what weighs each session in the "
+        "refund of the unused part.",
+    )
     use_ids = fields.One2many(
         comodel_name="clinic.package.use", inverse_name="counter_id", string="Visits", readonly=True
     )

@@ -18,10 +18,12 @@ class ClinicPackageLine(models.Model):
     service_id = fields.Many2one(
         comodel_name="product.product",
         required=True,
-        domain="[('type', '=', 'service')]",
-        help="Service whose sessions the package covers.",
+        string="Service or Product",
+        domain="[('type', 'in', ('service', 'consu')), ('clinic_is_package', '=', False)]",
+        help="A service whose sessions the package covers, or goods (a take-home product) it gives, "
+        "one unit per session.",
     )
-    sessions = fields.Integer(required=True, default=1)
+    sessions = fields.Integer(required=True, default=1, help="Sessions of the service, or units of the product.")
 
     _sql_constraints = [
         (
@@ -39,10 +41,11 @@ class ClinicPackageLine(models.Model):
     @api.constrains("service_id", "package_tmpl_id")
     def _check_service_id(self):
         for line in self:
-            if line.service_id.type != "service":
+            if line.service_id.type not in ("service", "consu") or line.service_id.clinic_is_package:
                 raise ValidationError(
                     self.env._(
-                        "%(product)s is not a service: a package can only cover sessions of services.",
+                        "%(product)s cannot be in a package: a package covers sessions of services and "
+                        "units of goods, not combos or other packages.",
                         product=line.service_id.display_name,
                     )
                 )

@@ -142,11 +142,11 @@ class PosOrder(models.Model):
                 "total": counter.sessions,
                 "date_end": format_date(self.env, counter.package_id.date_end),
                 "display": self.env._(
-                    "%(service)s: %(left)s of %(total)s left, valid until %(date)s",
+                    "%(service)s: %(left)s of %(total)s left, %(validity)s",
                     service=counter.service_id.display_name,
                     left=counter.sessions_left,
                     total=counter.sessions,
-                    date=format_date(self.env, counter.package_id.date_end),
+                    validity=counter.package_id._clinic_validity_text(),
                 ),
             }
             for counter in uses.counter_id

@@ -1,3 +1,5 @@
+from datetime import date
+
 from psycopg2 import IntegrityError
 
 from odoo.exceptions import ValidationError
@@ -32,10 +34,36 @@ class TestPackageProduct(BaseCommon):
         )
 
     def test_package_counts_its_sessions(self):
-        package = self._package([(self.massage, 10), (self.acupuncture, 3)], clinic_package_validity_days=180)
+        package = self._package([(self.massage, 10), (self.acupuncture, 3)], clinic_package_validity=6)
         self.assertEqual(package.clinic_package_session_count, 13)
-        self.assertEqual(package.clinic_package_validity_days, 180)
         self.assertEqual(package.clinic_package_line_ids.service_id, self.massage | self.acupuncture)
+        # Defaults: twelve months from the purchase, refunded pro rata, earning points.
+        self.assertEqual(
+            package.read(
+                [
+                    "clinic_package_validity_unit",
+                    "clinic_package_validity_start",
+                    "clinic_package_refund_rule",
+                    "clinic_package_earns",
+                ]
+            )[0],
+            {
+                "id": package.id,
+                "clinic_package_validity_unit": "months",
+                "clinic_package_validity_start": "sale",
+                "clinic_package_refund_rule": "pro_rata",
+                "clinic_package_earns": True,
+            },
+        )
+
+    def test_validity_in_days_or_months(self):
+        package = self._package([(self.massage, 10)], clinic_package_validity=6)
+        # Six months from 31 August: the last day is 28 February (not 2 March).
+        self.assertEqual(package._clinic_package_date_end(date(2027, 8, 31)), date(2028, 2, 28))
+        self.assertEqual(package._clinic_package_date_end(date(2027, 1, 1)), date(2027, 6, 30))
+        package.clinic_package_validity_unit = "days"
+        package.clinic_package_validity = 180
+        self.assertEqual(package._clinic_package_date_end(date(2027, 1, 1)), date(2027, 6, 29))
 
     def test_package_without_services_is_refused(self):
         with self.assertRaisesRegex(ValidationError, "lists no service"):
@@ -43,11 +71,23 @@ class TestPackageProduct(BaseCommon):
 
     def test_package_needs_a_validity(self):
         with self.assertRaisesRegex(ValidationError, "must be valid for at least one day"):
-            self._package([(self.massage, 10)], clinic_package_validity_days=0)
+            self._package([(self.massage, 10)], clinic_package_validity=0)
 
-    def test_only_services_can_be_packaged(self):
-        with self.assertRaisesRegex(ValidationError, "Cream is not a service"):
-            self._package([(self.cream, 2)])
+    def test_goods_can_be_packaged_but_not_packages(self):
+        # A rehabilitation card: sessions and take-home goods.
+        package = self._package([(self.massage, 10), (self.cream, 2)])
+        self.assertEqual(package.clinic_package_session_count, 12)
+        with self.assertRaisesRegex(ValidationError, "cannot be in a package"):
+            self._package([(package.product_variant_id, 1)])
+
+    def test_a_package_that_earns_nothing_is_a_non_earning_product(self):
+        package = self._package([(self.massage, 10)])
+        Program = self.env["loyalty.program"]
+        self.assertNotIn(package.product_variant_id.id, Program._clinic_non_earning_product_ids())
+        package.clinic_package_earns = False
+        self.assertIn(package.product_variant_id.id, Program._clinic_non_earning_product_ids())
+        package.clinic_package_earns = True
+        self.assertNotIn(package.product_variant_id.id, Program._clinic_non_earning_product_ids())
 
     def test_sessions_must_be_positive(self):
         with mute_logger("odoo.sql_db"), self.assertRaises(IntegrityError), self.env.cr.savepoint():

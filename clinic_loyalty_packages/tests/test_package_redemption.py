@@ -77,6 +77,42 @@ class TestPackageRedemptionOnSalesOrders(PackageSaleCase, TestPoSCommon):
         order._clinic_redeem_package_lines()
         self.assertEqual(self.massage_counter.sessions_left, 8)
 
+    def test_a_package_earns_points_when_sold_unless_its_template_says_not(self):
+        def sell():
+            sale = self.env["sale.order"].create(
+                {"partner_id": self.patient.id, "order_line": [(0, 0, {"product_id": self.package_product.id})]}
+            )
+            sale.action_confirm()
+            return sale
+
+        self.assertEqual(self._earned(sell()), 900, "10% of 9000")
+        self.package_product.clinic_package_earns = False
+        self.assertEqual(self._earned(sell()), 0)
+
+    def test_a_package_valid_from_its_first_visit_starts_then(self):
+        self.package_product.write(
+            {
+                "clinic_package_validity_start": "first_use",
+                "clinic_package_validity": 3,
+                "clinic_package_validity_unit": "months",
+            }
+        )
+        sale = self.env["sale.order"].create(
+            {"partner_id": self.patient.id, "order_line": [(0, 0, {"product_id": self.package_product.id})]}
+        )
+        sale.action_confirm()
+        package = self._packages()[-1]
+        self.assertEqual((package.date_start, package.date_end), (False, False), "not started: it does not expire")
+        self.assertEqual(package._clinic_validity_text(), "valid 3 months from the first visit")
+        # The package bought earlier (expiring first) pays first: take its massages.
+        self._visit(lines=((None, 10),)).action_confirm()
+        visit = self._visit()
+        self.assertEqual(visit.order_line.clinic_package_id, package, "usable before it starts")
+        visit.action_confirm()
+        day = fields.Date.context_today(visit, visit.date_order)
+        self.assertEqual((package.date_start, package.date_end), (day, day + relativedelta(months=3, days=-1)))
+        self.assertEqual(package.counter_ids.filtered(lambda c: c.service_id == self.massage).sessions_left, 8)
+
     def test_cancelling_the_visit_gives_the_sessions_back(self):
         order = self._visit()
         order.action_confirm()

@@ -28,7 +28,8 @@ class PackageSaleCase:
                 "taxes_id": [],
                 "available_in_pos": True,
                 "is_clinic_package": True,
-                "clinic_package_validity_days": 180,
+                "clinic_package_validity": 180,
+                "clinic_package_validity_unit": "days",
                 "clinic_package_household_shared": True,
                 "clinic_package_line_ids": [
                     (0, 0, {"service_id": cls.massage.id, "sessions": 10}),
@@ -74,9 +75,10 @@ class TestPackageSaleOrder(PackageSaleCase, TestPoSCommon):
             self.assertEqual((package.date_start, package.date_end), (day, day + relativedelta(days=179)))
             self.assertTrue(package.household_shared)
             self.assertEqual(package.origin, order.name)
+            self.assertEqual(package.date_sold, day)
             self.assertEqual(
-                sorted((c.service_id.name, c.sessions, c.sessions_left) for c in package.counter_ids),
-                [("Acupuncture", 3, 3), ("Massage 60", 10, 10)],
+                sorted((c.service_id.name, c.sessions, c.sessions_left, c.list_price) for c in package.counter_ids),
+                [("Acupuncture", 3, 3, 800), ("Massage 60", 10, 10, 1000)],
             )
             self.assertEqual((package.sessions_total, package.sessions_left), (13, 13))
         self.assertEqual(len(set(packages.mapped("code"))), 2)

@@ -47,7 +47,8 @@ class TestPackageTour(TestPointOfSaleHttpCommon):
                 "available_in_pos": True,
                 "taxes_id": [],
                 "is_clinic_package": True,
-                "clinic_package_validity_days": 180,
+                "clinic_package_validity": 180,
+                "clinic_package_validity_unit": "days",
                 "clinic_package_line_ids": [(0, 0, {"service_id": cls.massage.id, "sessions": 10})],
             }
         )

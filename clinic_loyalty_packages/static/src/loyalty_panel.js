@@ -25,10 +25,11 @@ patch(ClinicLoyaltyPanel.prototype, {
         }));
     },
     clinicPackageTitle(pkg) {
-        const title = _t("%(code)s %(name)s, valid until %(date)s", {
+        // The validity as the server words it ("valid until …", or from the first visit).
+        const title = _t("%(code)s %(name)s, %(validity)s", {
             code: pkg.code,
             name: pkg.name,
-            date: pkg.date_end,
+            validity: pkg.validity,
         });
         return pkg.owner
             ? _t("%(package)s (of %(owner)s)", {package: title, owner: pkg.owner})
