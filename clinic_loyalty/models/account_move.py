@@ -37,7 +37,7 @@ class AccountMove(models.Model):
                             part = line.price_subtotal / sale_line.price_subtotal
                             points_lines.setdefault(order, []).append((sale_line, part))
                         continue
-                    refunded[order] = refunded.get(order, 0.0) + line.price_total
+                    refunded[order] = refunded.get(order, 0.0) + line._clinic_refunded_value(sale_line)
                     # A membership sold by the order loses the period the credit note refunds.
                     self.env["clinic.loyalty.household"]._clinic_revoke_period(
                         order._clinic_membership_key(sale_line), refund.name
@@ -53,3 +53,13 @@ class AccountMove(models.Model):
                     refund=refund,
                     given_back=order._clinic_points_given_back(points_lines.get(order, [])),
                 )
+
+
+class AccountMoveLine(models.Model):
+    _inherit = "account.move.line"
+
+    def _clinic_refunded_value(self, sale_line):
+        """What this credit note line takes back of ``sale_line``'s sale, for the share of the
+        order's points it reverses: the amount credited (an addon may count otherwise)."""
+        self.ensure_one()
+        return self.price_total

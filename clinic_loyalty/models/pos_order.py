@@ -289,10 +289,10 @@ class PosOrder(models.Model):
         for original in refund_lines.refunded_orderline_id.order_id.sorted("id"):
             # Reversed on the card each line was posted on, even if the patient changed
             # household since.
-            refunded = -sum(
-                refund_lines.filtered(lambda line, o=original: line.refunded_orderline_id.order_id == o).mapped(
-                    "price_subtotal_incl"
-                )
+            refunded = sum(
+                line._clinic_refunded_value()
+                for line in refund_lines
+                if line.refunded_orderline_id.order_id == original
             )
             gross = original._clinic_cap_base()
             if gross <= 0 or refunded <= 0:
@@ -532,3 +532,13 @@ class PosOrder(models.Model):
             else False,
             "point_name": card.point_name,
         }
+
+
+class PosOrderLine(models.Model):
+    _inherit = "pos.order.line"
+
+    def _clinic_refunded_value(self):
+        """What this refund line takes back of the line it refunds, for the share of the
+        order's points it reverses: the money returned (an addon may count otherwise)."""
+        self.ensure_one()
+        return -self.price_subtotal_incl

@@ -5,4 +5,5 @@ from . import product_template
 from . import sale_order
 from . import pos_order
 from . import res_partner
+from . import account_move
 from . import loyalty_program

@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import format_date
+from odoo.tools import format_amount, format_date
+
+from .product_template import REFUND_RULES
 
 
 def whole_sessions(qty):
@@ -60,12 +62,29 @@ class ClinicPackage(models.Model):
             ("used", "Used Up"),
             ("expired", "Expired"),
             ("cancelled", "Cancelled"),
+            ("refunded", "Refunded"),
         ],
         default="active",
         required=True,
         readonly=True,
         index=True,
         tracking=True,
+    )
+    refund_rule = fields.Selection(
+        selection=REFUND_RULES,
+        string="Refund of the Unused Part",
+        readonly=True,
+        help="The rule the package was sold under, which its refund follows.",
+    )
+    refund_amount = fields.Monetary(
+        string="Refunded", readonly=True, help="What the patient got back for the unused part."
+    )
+    date_refunded = fields.Date(readonly=True)
+    refund_move_id = fields.Many2one(
+        comodel_name="account.move", string="Credit Note", readonly=True, index="btree_not_null"
+    )
+    refund_pos_line_id = fields.Many2one(
+        comodel_name="pos.order.line", string="POS Refund Line", readonly=True, index="btree_not_null"
     )
     counter_ids = fields.One2many(
         comodel_name="clinic.package.counter", inverse_name="package_id", string="Sessions", readonly=True
@@ -128,6 +147,7 @@ class ClinicPackage(models.Model):
                     "date_start": sale["day"] if starts_now else False,
                     "date_end": template._clinic_package_date_end(sale["day"]) if starts_now else False,
                     "household_shared": template.clinic_package_household_shared,
+                    "refund_rule": template.clinic_package_refund_rule,
                     "origin": sale["origin"],
                     "source_key": key,
                     "line_key": sale["key"],
@@ -166,6 +186,129 @@ class ClinicPackage(models.Model):
             )
         packages.filtered(lambda p: p.state == "active").write({"state": "cancelled"})
         return packages
+
+    # Refund of the unused part ----------------------------------------------------------
+
+    def _clinic_refund_amount(self):
+        """What the patient gets back for the unused part, by the rule the package was sold
+        under: pro rata of the price paid (each session weighed by its list price when sold),
+        or the price paid less the list price of the sessions used (never below zero)."""
+        self.ensure_one()
+        package = self.sudo()
+        if package.state in ("cancelled", "refunded") or package.refund_rule == "none":
+            return 0.0
+        counters = package.counter_ids
+        if package.refund_rule == "list_price":
+            amount = package.price_paid - sum(c.sessions_used * c.list_price for c in counters)
+        else:
+            total = sum(c.sessions * c.list_price for c in counters)
+            left = sum(c.sessions_left * c.list_price for c in counters)
+            if total <= 0:  # no list prices: each session weighs the same
+                total, left = package.sessions_total, package.sessions_left
+            amount = package.price_paid * left / total if total else 0.0
+        return package.currency_id.round(min(max(amount, 0.0), package.price_paid))
+
+    @api.model
+    def _clinic_refundable(self, line_key, count):
+        """The ``count`` packages a refund of the line ``line_key`` closes: those not closed
+        yet, the least used first (the patient gives back what they used least)."""
+        packages = self.sudo().search([("line_key", "=", line_key), ("state", "in", ("active", "used", "expired"))])
+        return packages.sorted(lambda p: (p.sessions_total - p.sessions_left, p.id))[:count]
+
+    def _clinic_close_refunded(self, amount, link, origin):
+        """The package is refunded: closed, nothing left to use, ``amount`` given back."""
+        self.ensure_one()
+        self.sudo().write(
+            {
+                "state": "refunded",
+                "refund_amount": amount,
+                "date_refunded": fields.Date.context_today(self),
+                link[0]: link[1],
+            }
+        )
+        self.sudo().message_post(
+            body=self.env._(
+                "Refunded by %(origin)s: %(amount)s for the unused part.",
+                origin=origin,
+                amount=format_amount(self.env, amount, self.currency_id),
+            )
+        )
+
+    def _clinic_check_refund_rights(self):
+        if not self.env.su and not self.env.user.has_group("clinic_loyalty.group_clinic_loyalty_manager"):
+            raise AccessError(self.env._("Only a loyalty manager refunds a treatment package."))
+
+    def action_clinic_refund(self):
+        """A credit note for the unused part of a package sold by a sales order (draft, for the
+        manager to check and post; posting it closes the package)."""
+        self.ensure_one()
+        self._clinic_check_refund_rights()
+        package = self.sudo()
+        if package.state not in ("active", "used", "expired"):
+            raise UserError(self.env._("%(package)s is closed already.", package=package.display_name))
+        if package.refund_rule == "none":
+            raise UserError(self.env._("%(package)s is not refundable.", package=package.display_name))
+        if not package.sale_line_id:
+            raise UserError(
+                self.env._(
+                    "%(package)s was sold at the Point of Sale: refund it there, from its order (%(origin)s).",
+                    package=package.display_name,
+                    origin=package.origin,
+                )
+            )
+        invoice_line = package.sale_line_id.invoice_lines.filtered(
+            lambda line: line.move_id.move_type == "out_invoice" and line.move_id.state == "posted"
+        )[:1]
+        if not invoice_line:
+            raise UserError(
+                self.env._(
+                    "%(order)s has no posted invoice for %(package)s: cancel the order if no session was "
+                    "used, or invoice it first.",
+                    order=package.origin,
+                    package=package.display_name,
+                )
+            )
+        amount = package._clinic_refund_amount()
+        invoice = invoice_line.move_id
+        # The invoice's unit price and taxes, scaled: the line's total is the amount refunded.
+        ratio = amount / package.price_paid if package.price_paid else 0.0
+        refund = (
+            self.env["account.move"]
+            .sudo()
+            .with_company(package.company_id)
+            .create(
+                {
+                    "move_type": "out_refund",
+                    "partner_id": invoice.partner_id.id,
+                    "company_id": package.company_id.id,
+                    "currency_id": invoice.currency_id.id,
+                    "reversed_entry_id": invoice.id,
+                    "invoice_origin": package.origin,
+                    "ref": self.env._("Unused part of %(package)s", package=package.display_name),
+                    "invoice_line_ids": [
+                        fields.Command.create(
+                            {
+                                "product_id": invoice_line.product_id.id,
+                                "name": self.env._("Unused part of %(package)s", package=package.display_name),
+                                "quantity": 1,
+                                "price_unit": invoice_line.price_unit * ratio,
+                                "discount": invoice_line.discount,
+                                "tax_ids": [fields.Command.set(invoice_line.tax_ids.ids)],
+                                "sale_line_ids": [fields.Command.set(package.sale_line_id.ids)],
+                                "clinic_package_id": package.id,
+                            }
+                        )
+                    ],
+                }
+            )
+        )
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "account.move",
+            "res_id": refund.id,
+            "view_mode": "form",
+            "views": [(False, "form")],
+        }
 
     # The front desk ----------------------------------------------------------------------
 
@@ -251,6 +394,8 @@ class ClinicPackage(models.Model):
                 )
         if package.state == "cancelled":
             return self.env._("%(package)s was cancelled.", package=package.display_name)
+        if package.state == "refunded":
+            return self.env._("%(package)s was refunded.", package=package.display_name)
         if (package.date_end and package.date_end < day) or package.state == "expired":
             return self.env._(
                 "%(package)s expired on %(date)s.",

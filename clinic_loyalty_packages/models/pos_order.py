@@ -1,6 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import format_date
+from odoo.tools import format_amount, format_date
 
 from odoo.addons.clinic_loyalty.models.pos_order import PAID_STATES
 
@@ -15,6 +15,7 @@ class PosOrder(models.Model):
         paid = self.filtered(lambda order: order.state in PAID_STATES)
         paid._clinic_sell_packages()
         paid._clinic_redeem_package_lines()
+        paid._clinic_refund_package_lines()
         return result
 
     def _clinic_package_sales(self):
@@ -86,6 +87,94 @@ class PosOrder(models.Model):
                 keys = uses[: int(-line.qty)].mapped("key")
                 Package._clinic_restore(keys)
 
+    def _clinic_refund_package_lines(self):
+        """A refund line of a package sold closes that many of the line's packages, for the
+        unused part each is worth by its rule (the refund screen asked the server for it).
+
+        Once per refund line: a replayed sync closes nothing more. A refund paying back more
+        than the packages' unused part (priced offline, or by hand) is kept and told to a
+        loyalty manager, as the order engine does with every paid order.
+        """
+        Package = self.env["clinic.package"].sudo()
+        for order in self:
+            for line in order.lines.filtered(
+                lambda ol: ol.qty < 0 and ol.refunded_orderline_id.product_id.clinic_is_package
+            ):
+                units = whole_sessions(-line.qty)
+                done = Package.search([("refund_pos_line_id", "=", line.id)])
+                if len(done) >= units:
+                    continue
+                packages = Package._clinic_refundable(
+                    f"pos.order.line:{line.refunded_orderline_id.id}", units - len(done)
+                )
+                for package in packages:
+                    package._clinic_close_refunded(
+                        package._clinic_refund_amount(), ("refund_pos_line_id", line.id), order._clinic_origin()
+                    )
+                allowed = sum((done | packages).mapped("refund_amount"))
+                paid_back = -line.price_subtotal_incl
+                currency = order.currency_id
+                if len(done | packages) < units or currency.compare_amounts(paid_back, allowed + currency.rounding) > 0:
+                    body = self.env._(
+                        "%(product)s: the refund pays back %(paid)s, but the unused part of the packages it "
+                        "refunds is worth %(allowed)s (%(count)s of %(units)s packages refunded). A loyalty "
+                        "manager decides what the patient owes.",
+                        product=line.product_id.display_name,
+                        paid=format_amount(self.env, paid_back, currency),
+                        allowed=format_amount(self.env, allowed, currency),
+                        count=len(done | packages),
+                        units=units,
+                    )
+                    order._clinic_tell_package_problem(
+                        self.env._("Package refund to check on %(order)s", order=order.name), body
+                    )
+
+    @api.model
+    def clinic_package_refund_quote(self, order_id, refunded):
+        """Before a refund is paid: what refunding packages sold by the order gives back.
+
+        ``refunded`` maps the order's line ids to the quantities refunded (as the refund
+        screen holds them). Answers ``{"lines": [{"line_id", "amount", "price_unit", "name"}]}``:
+        for each line selling packages, the unused part of the packages a refund closes (the
+        least used first) and the unit price that makes the refund line pay back that much.
+        """
+        if not isinstance(order_id, int) or not isinstance(refunded, dict):
+            return {"lines": []}
+        order = self.browse(order_id).exists()
+        if not order:
+            return {"lines": []}
+        order.check_access("read")
+        order = order.sudo()
+        Package = self.env["clinic.package"]
+        result = []
+        for line in order.lines.filtered(lambda ol: ol.product_id.clinic_is_package and ol.qty > 0):
+            units = whole_sessions(refunded.get(str(line.id)))
+            if not units:
+                continue
+            packages = Package._clinic_refundable(f"pos.order.line:{line.id}", units)
+            amount = sum(package._clinic_refund_amount() for package in packages)
+            value = line.price_subtotal_incl * units / line.qty
+            result.append(
+                {
+                    "line_id": line.id,
+                    "amount": amount,
+                    "price_unit": line.price_unit * amount / value if value else 0.0,
+                    "name": self.env._(
+                        "%(product)s: unused part of %(packages)s",
+                        product=line.product_id.display_name,
+                        packages=", ".join(packages.mapped("code")) or "-",
+                    ),
+                }
+            )
+        return {"lines": result}
+
+    def _clinic_tell_package_problem(self, title, body):
+        """Keep the paid order; say on it what the server found, and give a manager a to-do."""
+        self.message_post(body=body)
+        card = self._clinic_card()
+        if card:
+            card._clinic_tell_managers(title, body)
+
     def _clinic_package_refused(self, line, reason):
         body = self.env._(
             "%(product)s was paid by package %(code)s, which the server refused: %(reason)s A loyalty manager "
@@ -94,10 +183,7 @@ class PosOrder(models.Model):
             code=line.clinic_package_code,
             reason=reason,
         )
-        self.message_post(body=body)
-        card = self._clinic_card()
-        if card:
-            card._clinic_tell_managers(self.env._("Package session refused on %(order)s", order=self.name), body)
+        self._clinic_tell_package_problem(self.env._("Package session refused on %(order)s", order=self.name), body)
 
     @api.model
     def clinic_check_packages(self, partner_id, lines):
@@ -172,3 +258,10 @@ class PosOrderLine(models.Model):
     def _clinic_package_units(self):
         self.ensure_one()
         return whole_sessions(self.qty)
+
+    def _clinic_refunded_value(self):
+        # Refunding a package takes back all the points it earned, not the share of its refund.
+        refunded = self.refunded_orderline_id
+        if refunded.product_id.clinic_is_package and refunded.qty:
+            return refunded.price_subtotal_incl * -self.qty / refunded.qty
+        return super()._clinic_refunded_value()

@@ -3,6 +3,12 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+REFUND_RULES = [
+    ("pro_rata", "Pro rata of the price paid"),
+    ("list_price", "Price paid less the list price of what was used"),
+    ("none", "Not refundable"),
+]
+
 
 class ProductTemplate(models.Model):
     _inherit = "product.template"
@@ -41,11 +47,7 @@ class ProductTemplate(models.Model):
         help="Members of the buyer's household can use the package's sessions too.",
     )
     clinic_package_refund_rule = fields.Selection(
-        selection=[
-            ("pro_rata", "Pro rata of the price paid"),
-            ("list_price", "Price paid less the list price of what was used"),
-            ("none", "Not refundable"),
-        ],
+        selection=REFUND_RULES,
         string="Refund of the Unused Part",
         default="pro_rata",
         required=True,
@@ -137,3 +139,8 @@ class ProductProduct(models.Model):
     # Stored on the variant: an order's lines read their products' rows anyway, so knowing
     # which lines sell a package costs no query of its own at the POS sync or confirmation.
     clinic_is_package = fields.Boolean(related="product_tmpl_id.is_clinic_package", store=True)
+
+    @api.model
+    def _load_pos_data_fields(self, config_id):
+        # The refund screen asks the server what refunding a package gives back.
+        return [*super()._load_pos_data_fields(config_id), "clinic_is_package"]

@@ -1,0 +1,77 @@
+from odoo import fields, models
+from odoo.exceptions import UserError
+from odoo.tools import format_amount
+
+
+class AccountMove(models.Model):
+    _inherit = "account.move"
+
+    def _post(self, soft=True):
+        self.filtered(lambda move: move.move_type == "out_refund")._clinic_check_package_refunds()
+        posted = super()._post(soft=soft)
+        for line in posted.filtered(lambda move: move.move_type == "out_refund").invoice_line_ids.filtered(
+            "clinic_package_id"
+        ):
+            line.clinic_package_id._clinic_close_refunded(
+                line.price_total, ("refund_move_id", line.move_id.id), line.move_id.name
+            )
+        return posted
+
+    def _clinic_check_package_refunds(self):
+        """A credit note refunds a treatment package only through the package's Refund (which
+        names the package), for no more than its unused part is worth today."""
+        for line in self.invoice_line_ids.filtered(
+            lambda line: line.product_id.clinic_is_package and line.sale_line_ids
+        ):
+            package = line.clinic_package_id.sudo()
+            if not package:
+                raise UserError(
+                    self.env._(
+                        "%(product)s sold a treatment package: refund it from the package (Refund), which "
+                        "computes what its unused part is worth.",
+                        product=line.product_id.display_name,
+                    )
+                )
+            if (
+                package.sale_line_id not in line.sale_line_ids
+                or package.partner_id.commercial_partner_id != line.move_id.commercial_partner_id
+                or package.company_id != line.move_id.company_id
+            ):
+                raise UserError(
+                    self.env._(
+                        "%(package)s was not sold by this invoice's order to this patient.",
+                        package=package.display_name,
+                    )
+                )
+            if package.state not in ("active", "used", "expired"):
+                raise UserError(self.env._("%(package)s is closed already.", package=package.display_name))
+            allowed = package._clinic_refund_amount()
+            if line.currency_id.compare_amounts(line.price_total, allowed + line.currency_id.rounding) > 0:
+                raise UserError(
+                    self.env._(
+                        "%(package)s's unused part is worth %(allowed)s today, not %(amount)s: sessions may "
+                        "have been used since the credit note was made.",
+                        package=package.display_name,
+                        allowed=format_amount(self.env, allowed, line.currency_id),
+                        amount=format_amount(self.env, line.price_total, line.currency_id),
+                    )
+                )
+
+
+class AccountMoveLine(models.Model):
+    _inherit = "account.move.line"
+
+    clinic_package_id = fields.Many2one(
+        comodel_name="clinic.package",
+        string="Refunded Package",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="The treatment package whose unused part this credit note line refunds.",
+    )
+
+    def _clinic_refunded_value(self, sale_line):
+        # Refunding a package takes back all the points it earned, not the share of its refund.
+        if self.clinic_package_id and sale_line.product_uom_qty:
+            return sale_line.price_total / sale_line.product_uom_qty
+        return super()._clinic_refunded_value(sale_line)
