@@ -1,5 +1,6 @@
 from . import clinic_package_line
 from . import clinic_package
+from . import clinic_package_reminder
 from . import clinic_loyalty_document
 from . import product_template
 from . import sale_order

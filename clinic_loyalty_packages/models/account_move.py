@@ -20,8 +20,9 @@ class AccountMove(models.Model):
     def _clinic_check_package_refunds(self):
         """A credit note refunds a treatment package only through the package's Refund (which
         names the package), for no more than its unused part is worth today."""
-        for line in self.invoice_line_ids.filtered(
-            lambda line: line.product_id.clinic_is_package and line.sale_line_ids
+        # As the system: the user posting need not read the sales order lines refunded.
+        for line in self.sudo().invoice_line_ids.filtered(
+            lambda line: line.clinic_package_id or (line.product_id.clinic_is_package and line.sale_line_ids)
         ):
             package = line.clinic_package_id.sudo()
             if not package:

@@ -261,3 +261,38 @@ class TestPackageRpcBoundary(PackageSaleCase, HttpCase):
                 self.assertEqual(error, "odoo.exceptions.AccessError", result)
         result, error = self._rpc(self.other_user, "pos.order", "clinic_check_packages", self.patient.id, lines)
         self.assertIn("cannot pay this line", (result or {}).get("problems", [""])[0], "not in that user's company")
+
+    def test_only_a_loyalty_manager_refunds_a_package_and_nobody_raises_its_amount(self):
+        # Invoiced, so a credit note can be made for it.
+        self.package.sale_line_id.order_id._create_invoices().action_post()
+        refunds = self.env["account.move"].search_count([("move_type", "=", "out_refund")])
+        for user in (self.cashier, self.salesman, self.portal, self.other_user):
+            with self.subTest(user=user.login):
+                result, error = self._rpc(user, "clinic.package", "action_clinic_refund", self.package.ids)
+                self.assertEqual(error, "odoo.exceptions.AccessError", result)
+        self.assertEqual(self.env["account.move"].search_count([("move_type", "=", "out_refund")]), refunds)
+        # A credit note naming the package for more than its unused part is refused when
+        # posted, whoever made it and however (here the administrator, over RPC).
+        manager = self.manager
+        # With invoicing and sales rights: Odoo (sale_stock) reads the refunded order's lines to post.
+        manager.sudo().groups_id = [
+            (4, self.env.ref("account.group_account_invoice").id),
+            (4, self.env.ref("sales_team.group_sale_salesman_all_leads").id),
+        ]
+        result, error = self._rpc(manager, "clinic.package", "action_clinic_refund", self.package.ids)
+        self.assertIsNone(error, result)
+        refund = self.env["account.move"].browse(result["res_id"])
+        self.assertEqual(refund.amount_total, 9000)
+        line = refund.invoice_line_ids
+        result, error = self._rpc(manager, "account.move.line", "write", line.ids, {"price_unit": 12000})
+        self.assertIsNone(error, "the accountant edits a draft credit note; posting is where it is checked")
+        result, error = self._rpc(manager, "account.move", "action_post", refund.ids)
+        refund.invalidate_recordset()
+        self.assertEqual(error, "odoo.exceptions.UserError", result)
+        self.assertEqual((refund.state, self.package.state), ("draft", "active"))
+        # At the package's amount, the same user posts it: the package closes.
+        result, error = self._rpc(manager, "account.move.line", "write", line.ids, {"price_unit": 9000})
+        result, error = self._rpc(manager, "account.move", "action_post", refund.ids)
+        self.assertIsNone(error, result)
+        self.package.invalidate_recordset()
+        self.assertEqual((refund.state, self.package.state, self.package.refund_amount), ("posted", "refunded", 9000))
