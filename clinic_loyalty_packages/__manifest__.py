@@ -19,6 +19,7 @@
         "views/product_template_views.xml",
         "views/clinic_package_views.xml",
         "views/sale_order_views.xml",
+        "views/res_config_settings_views.xml",
         "report/clinic_package_report.xml",
     ],
     "demo": ["demo/product_demo.xml", "demo/sale_order_demo.xml"],

@@ -8,3 +8,5 @@ from . import pos_order
 from . import res_partner
 from . import account_move
 from . import loyalty_program
+from . import res_company
+from . import res_config_settings

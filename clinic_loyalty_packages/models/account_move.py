@@ -13,7 +13,7 @@ class AccountMove(models.Model):
             "clinic_package_id"
         ):
             line.clinic_package_id._clinic_close_refunded(
-                line.price_total, ("refund_move_id", line.move_id.id), line.move_id.name
+                line.price_total, line.price_subtotal, ("refund_move_id", line.move_id.id), line.move_id.name
             )
         return posted
 
@@ -57,6 +57,15 @@ class AccountMove(models.Model):
                         amount=format_amount(self.env, line.price_total, line.currency_id),
                     )
                 )
+
+    clinic_package_id = fields.Many2one(
+        comodel_name="clinic.package",
+        string="Treatment Package",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="The package whose deferred revenue this entry recognises.",
+    )
 
 
 class AccountMoveLine(models.Model):

@@ -89,6 +89,25 @@ class ClinicPackage(models.Model):
     counter_ids = fields.One2many(
         comodel_name="clinic.package.counter", inverse_name="package_id", string="Sessions", readonly=True
     )
+    # Deferred revenue (when the company defers it at the sale): what the sale booked to the
+    # liability account, what sessions, expiry and refund took out of it, and what is left.
+    deferred = fields.Boolean(string="Revenue Deferred", readonly=True)
+    deferred_amount = fields.Monetary(
+        string="Deferred Revenue",
+        readonly=True,
+        help="The price of the package, taxes excluded, booked as a liability.",
+    )
+    deferred_recognised = fields.Monetary(string="Recognised", readonly=True)
+    deferred_refunded = fields.Monetary(string="Refunded (Untaxed)", readonly=True)
+    deferred_balance = fields.Monetary(
+        string="Outstanding Liability",
+        compute="_compute_deferred_balance",
+        store=True,
+        help="What the clinic still owes the patient in sessions: the deferred revenue not recognised nor refunded.",
+    )
+    revenue_move_ids = fields.One2many(
+        comodel_name="account.move", inverse_name="clinic_package_id", string="Revenue Entries", readonly=True
+    )
     use_ids = fields.One2many(
         comodel_name="clinic.package.use", inverse_name="package_id", string="Visits", readonly=True
     )
@@ -109,6 +128,11 @@ class ClinicPackage(models.Model):
     _sql_constraints = [
         ("source_key_unique", "UNIQUE(source_key)", "This sale already gave its package."),
     ]
+
+    @api.depends("deferred_amount", "deferred_recognised", "deferred_refunded")
+    def _compute_deferred_balance(self):
+        for package in self:
+            package.deferred_balance = package.deferred_amount - package.deferred_recognised - package.deferred_refunded
 
     @api.depends("counter_ids.sessions", "counter_ids.sessions_used")
     def _compute_sessions(self):
@@ -143,6 +167,9 @@ class ClinicPackage(models.Model):
                     "company_id": sale["company"].id,
                     "product_id": sale["product"].id,
                     "price_paid": sale["company"].currency_id.round(sale["amount"] / sale["quantity"]),
+                    "deferred": sale["company"].clinic_package_deferred_revenue,
+                    "deferred_amount": sale["company"].clinic_package_deferred_revenue
+                    and sale["company"].currency_id.round(sale["untaxed"] / sale["quantity"]),
                     "date_sold": sale["day"],
                     "date_start": sale["day"] if starts_now else False,
                     "date_end": template._clinic_package_date_end(sale["day"]) if starts_now else False,
@@ -215,17 +242,23 @@ class ClinicPackage(models.Model):
         packages = self.sudo().search([("line_key", "=", line_key), ("state", "in", ("active", "used", "expired"))])
         return packages.sorted(lambda p: (p.sessions_total - p.sessions_left, p.id))[:count]
 
-    def _clinic_close_refunded(self, amount, link, origin):
-        """The package is refunded: closed, nothing left to use, ``amount`` given back."""
+    def _clinic_close_refunded(self, amount, untaxed, link, origin):
+        """The package is refunded: closed, nothing left to use, ``amount`` given back
+        (``untaxed`` without taxes: what the refund takes out of a deferred revenue; the rest
+        of it is recognised, as the patient keeps no right to it)."""
         self.ensure_one()
-        self.sudo().write(
-            {
-                "state": "refunded",
-                "refund_amount": amount,
-                "date_refunded": fields.Date.context_today(self),
-                link[0]: link[1],
-            }
-        )
+        package = self.sudo()
+        day = fields.Date.context_today(self)
+        package.write({"state": "refunded", "refund_amount": amount, "date_refunded": day, link[0]: link[1]})
+        if package.deferred:
+            untaxed = min(untaxed, package.deferred_balance)
+            package.deferred_refunded += untaxed
+            package._clinic_recognise(
+                package.deferred_balance,
+                self.env._("%(package)s refunded: the rest recognised", package=package.display_name),
+                day,
+                package.product_id,
+            )
         self.sudo().message_post(
             body=self.env._(
                 "Refunded by %(origin)s: %(amount)s for the unused part.",
@@ -310,6 +343,69 @@ class ClinicPackage(models.Model):
             "views": [(False, "form")],
         }
 
+    # Deferred revenue --------------------------------------------------------------------
+
+    def _clinic_recognise(self, amount, label, day, product):
+        """Post an entry moving ``amount`` of the package's deferred revenue to the revenue
+        account of ``product`` (the service used, or the package); return it (empty for none)."""
+        self.ensure_one()
+        package = self.sudo()
+        company = package.company_id
+        if not package.deferred or company.currency_id.compare_amounts(amount, 0) <= 0:
+            return self.env["account.move"]
+        journal = company.clinic_package_revenue_journal_id
+        liability = company.clinic_package_deferred_account_id
+        if not (journal and liability):
+            raise UserError(
+                self.env._(
+                    "%(company)s defers package revenue without a liability account or journal: set them in "
+                    "the Clinic Loyalty settings.",
+                    company=company.name,
+                )
+            )
+        revenue = (
+            product.with_company(company).with_context(clinic_package_income=True)._get_product_accounts()["income"]
+            or journal.default_account_id
+        )
+        line = {"name": label, "partner_id": package.partner_id.id}
+        move = (
+            self.env["account.move"]
+            .sudo()
+            .with_company(company)
+            .create(
+                {
+                    "move_type": "entry",
+                    "journal_id": journal.id,
+                    "date": day,
+                    "ref": label,
+                    "clinic_package_id": package.id,
+                    "line_ids": [
+                        fields.Command.create({**line, "account_id": liability.id, "debit": amount, "credit": 0.0}),
+                        fields.Command.create({**line, "account_id": revenue.id, "debit": 0.0, "credit": amount}),
+                    ],
+                }
+            )
+        )
+        move.action_post()
+        package.deferred_recognised += amount
+        return move
+
+    def _clinic_session_revenue(self, counter):
+        """The share of the deferred revenue one session of ``counter`` recognises: its list
+        price's share of the package's (sessions alike without list prices); the package's
+        last session recognises what is left, so the shares add up to the price exactly."""
+        self.ensure_one()
+        package = self.sudo()
+        if package.sessions_left <= 0:
+            return package.deferred_balance
+        total = sum(c.sessions * c.list_price for c in package.counter_ids)
+        share = (
+            package.deferred_amount * counter.list_price / total
+            if total > 0
+            else package.deferred_amount / (package.sessions_total or 1)
+        )
+        return min(package.currency_id.round(share), package.deferred_balance)
+
     # Scheduled actions -------------------------------------------------------------------
 
     @api.model
@@ -319,6 +415,13 @@ class ClinicPackage(models.Model):
         today = fields.Date.context_today(self)
         expired = self.sudo().search([("state", "=", "active"), ("date_end", "<", today)], limit=batch_size)
         expired.write({"state": "expired"})
+        for package in expired.filtered(lambda p: p.deferred and p.company_id.clinic_package_recognise_expiry):
+            package._clinic_recognise(
+                package.deferred_balance,
+                self.env._("%(package)s expired: the rest recognised", package=package.display_name),
+                today,
+                package.product_id,
+            )
         remaining = 1 if len(expired) >= batch_size else 0
         self.env["ir.cron"]._notify_progress(done=len(expired), remaining=remaining)
         return expired
@@ -554,6 +657,20 @@ class ClinicPackage(models.Model):
             {"counter_id": counter.id, "partner_id": patient.id, "key": key, "origin": origin, link[0]: link[1]}
         )
         self._clinic_update_state()
+        if self.sudo().deferred:
+            amount = self._clinic_session_revenue(counter)
+            move = self._clinic_recognise(
+                amount,
+                self.env._(
+                    "%(service)s, session of %(package)s (%(origin)s)",
+                    service=service.display_name,
+                    package=self.display_name,
+                    origin=origin,
+                ),
+                day,
+                service,
+            )
+            use.write({"revenue_move_id": move.id, "revenue_amount": amount if move else 0.0})
         return use
 
     @api.model
@@ -561,6 +678,20 @@ class ClinicPackage(models.Model):
         """The sessions used by the lines ``keys`` come back (order cancelled, visit refunded)."""
         uses = self.env["clinic.package.use"].sudo().search([("key", "in", keys), ("restored", "=", False)])
         uses.write({"restored": True})
+        for use in uses.filtered("revenue_move_id"):
+            # The session's revenue goes back to the liability: its entry is reversed.
+            use.revenue_move_id._reverse_moves(
+                [
+                    {
+                        "date": fields.Date.context_today(self),
+                        "ref": self.env._("Session given back: %(origin)s", origin=use.origin),
+                        "clinic_package_id": use.package_id.id,
+                    }
+                ],
+                cancel=True,
+            )
+            use.package_id.deferred_recognised -= use.revenue_amount
+            use.revenue_amount = 0.0
         uses.package_id._clinic_update_state()
         return uses
 
@@ -650,6 +781,14 @@ class ClinicPackageUse(models.Model):
     sale_line_id = fields.Many2one(comodel_name="sale.order.line", string="Sales Order Line", readonly=True)
     pos_line_id = fields.Many2one(comodel_name="pos.order.line", string="POS Order Line", readonly=True)
     restored = fields.Boolean(readonly=True, help="The session came back: the visit was cancelled or refunded.")
+    revenue_move_id = fields.Many2one(
+        comodel_name="account.move",
+        string="Revenue Entry",
+        readonly=True,
+        help="The entry recognising the session's revenue.",
+    )
+    revenue_amount = fields.Monetary(currency_field="currency_id", readonly=True)
+    currency_id = fields.Many2one(related="counter_id.package_id.currency_id")
     # One use per document line (and confirmation round): a replayed sync uses nothing more.
     key = fields.Char(string="Visit Key", required=True, readonly=True)
 

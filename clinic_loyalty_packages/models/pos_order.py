@@ -34,6 +34,7 @@ class PosOrder(models.Model):
                 "company": self.company_id,
                 "quantity": line.qty,
                 "amount": line.price_subtotal_incl,
+                "untaxed": line.price_subtotal,
                 "day": self._clinic_day(),
                 "origin": self._clinic_origin(),
                 "key": f"pos.order.line:{line.id}",
@@ -107,9 +108,12 @@ class PosOrder(models.Model):
                 packages = Package._clinic_refundable(
                     f"pos.order.line:{line.refunded_orderline_id.id}", units - len(done)
                 )
+                # The refund's taxes: what is paid back less them leaves the deferred revenue.
+                untaxed_rate = line.price_subtotal / line.price_subtotal_incl if line.price_subtotal_incl else 1.0
                 for package in packages:
+                    amount = package._clinic_refund_amount()
                     package._clinic_close_refunded(
-                        package._clinic_refund_amount(), ("refund_pos_line_id", line.id), order._clinic_origin()
+                        amount, amount * untaxed_rate, ("refund_pos_line_id", line.id), order._clinic_origin()
                     )
                 allowed = sum((done | packages).mapped("refund_amount"))
                 paid_back = -line.price_subtotal_incl

@@ -126,6 +126,18 @@ class ProductTemplate(models.Model):
         if any(template.clinic_package_remind_days < 0 for template in self):
             raise ValidationError(self.env._("A package's reminder is sent zero or more days before its expiry."))
 
+    def _get_product_accounts(self):
+        accounts = super()._get_product_accounts()
+        # With deferred revenue, a package sold is a liability until its sessions are used.
+        company = self.env.company
+        if (
+            self.is_clinic_package
+            and company.clinic_package_deferred_revenue
+            and not self.env.context.get("clinic_package_income")
+        ):
+            accounts["income"] = company.clinic_package_deferred_account_id
+        return accounts
+
     def _clinic_package_date_end(self, start):
         """Last day a package of this template started on ``start`` can be used."""
         self.ensure_one()

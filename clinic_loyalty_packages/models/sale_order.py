@@ -101,6 +101,7 @@ class SaleOrder(models.Model):
                 "company": self.company_id,
                 "quantity": line.product_uom_qty,
                 "amount": line.price_total,
+                "untaxed": line.price_subtotal,
                 "day": self._clinic_day(),
                 "origin": self.name,
                 "key": f"sale.order.line:{line.id}",

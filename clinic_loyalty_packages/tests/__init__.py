@@ -7,3 +7,4 @@ from . import test_package_report
 from . import test_package_concurrency
 from . import test_package_refund
 from . import test_package_reminder
+from . import test_package_deferred
