@@ -10,3 +10,4 @@ from . import account_move
 from . import loyalty_program
 from . import res_company
 from . import res_config_settings
+from . import loyalty_card

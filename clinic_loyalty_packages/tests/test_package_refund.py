@@ -210,3 +210,12 @@ class TestPackageRefund(PackageSaleCase, TestPoSCommon):
         body = " ".join(refund.message_ids.mapped("body"))
         self.assertIn("the refund pays back", body)
         self.assertIn("A loyalty manager decides", body)
+
+    def test_the_patient_and_the_card_open_their_packages(self):
+        _sale, package = self._sell_by_sales_order()
+        self.assertEqual((self.patient.clinic_package_count, self.card.clinic_package_count), (1, 1))
+        action = self.card.action_clinic_open_packages()
+        self.assertEqual(self.env["clinic.package"].search(action["domain"]), package)
+        package.sudo().state = "used"
+        self.card.invalidate_recordset(["clinic_package_count"])
+        self.assertEqual(self.card.clinic_package_count, 0, "active packages are counted")

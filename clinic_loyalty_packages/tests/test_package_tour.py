@@ -74,3 +74,12 @@ class TestPackageTour(TestPointOfSaleHttpCommon):
         self.assertEqual((massage_line.price_subtotal_incl, massage_line.clinic_package_code), (0, package.code))
         self.assertEqual(visit.amount_total, 500, "the cream is paid, the massage is the package's")
         self.assertEqual(package.use_ids.pos_line_id, massage_line)
+
+    def test_refund_the_unused_part_of_a_package_at_the_pos(self):
+        self.start_pos_tour("clinic_loyalty_packages_sell_then_redeem")
+        package = self.env["clinic.package"].sudo().search([("partner_id", "=", self.patient.id)])
+        self.start_pos_tour("clinic_loyalty_packages_refund_unused_part")
+        self.assertEqual((package.state, package.refund_amount), ("refunded", 8100))
+        refund = package.refund_pos_line_id.order_id
+        self.assertEqual(refund.amount_total, -8100, "what the cashier paid back is what the server computed")
+        self.assertFalse(refund.message_ids.filtered(lambda m: "A loyalty manager decides" in (m.body or "")))

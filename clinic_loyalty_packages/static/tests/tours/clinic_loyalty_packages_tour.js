@@ -3,6 +3,10 @@ import * as Dialog from "@point_of_sale/../tests/tours/utils/dialog_util";
 import * as PaymentScreen from "@point_of_sale/../tests/tours/utils/payment_screen_util";
 import * as ProductScreen from "@point_of_sale/../tests/tours/utils/product_screen_util";
 import * as ReceiptScreen from "@point_of_sale/../tests/tours/utils/receipt_screen_util";
+import * as TicketScreen from "@point_of_sale/../tests/tours/utils/ticket_screen_util";
+import * as Order from "@point_of_sale/../tests/tours/utils/generic_components/order_widget_util";
+import * as Numpad from "@point_of_sale/../tests/tours/utils/numpad_util";
+import {inLeftSide} from "@point_of_sale/../tests/tours/utils/common";
 import {registry} from "@web/core/registry";
 
 function choosePatient() {
@@ -64,5 +68,33 @@ registry.category("web_tour.tours").add("clinic_loyalty_packages_sell_then_redee
                     ".receipt-screen .clinic-package-left:contains('Tour Massage: 9 of 10 left, valid until')",
             },
             ReceiptScreen.clickNextOrder(),
+        ].flat(),
+});
+
+// The patient stops the course after one massage: refunding the package pays back what its
+// unused part is worth (9 of 10 sessions of 1000 each: 8100 of the 9000 paid), as the
+// server computes it; the refund line is named for it.
+registry.category("web_tour.tours").add("clinic_loyalty_packages_refund_unused_part", {
+    steps: () =>
+        [
+            Chrome.startPoS(),
+            ...ProductScreen.clickRefund(),
+            TicketScreen.selectOrder("-0001"),
+            inLeftSide([
+                ...Order.hasLine({productName: "Tour Massage Course", withClass: ".selected"}),
+                Numpad.click("1"),
+            ]),
+            TicketScreen.toRefundTextContains("To Refund: 1.00"),
+            TicketScreen.confirmRefund(),
+            ProductScreen.isShown(),
+            {
+                content: "the refund line pays back the unused part, named for it",
+                trigger: ".orderline:contains('unused part of PK')",
+            },
+            ProductScreen.totalAmountIs("-8,100.00"),
+            ProductScreen.clickPayButton(),
+            PaymentScreen.clickPaymentMethod("Bank"),
+            PaymentScreen.clickValidate(),
+            ReceiptScreen.isShown(),
         ].flat(),
 });
