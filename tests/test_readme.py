@@ -26,3 +26,21 @@ def test_readme_images_exist():
             if line.startswith(".. image:: "):
                 image = readme.parent / line.removeprefix(".. image:: ").strip()
                 assert image.is_file(), f"{readme.parent.name}: {image} is missing"
+
+
+def test_readmes_are_valid_restructuredtext():
+    """Odoo shows an addon's README.rst on its Apps page: docutils must read it without a
+    warning (a list glued to a paragraph, a strong emphasis left open)."""
+    import docutils.core
+    import docutils.utils
+
+    for readme in [*REPO.glob("*/README.rst"), REPO / "README.rst"]:
+        document = docutils.core.publish_doctree(
+            readme.read_text(), settings_overrides={"report_level": 5, "halt_level": 5}
+        )
+        problems = [
+            node.astext()
+            for node in document.findall()
+            if node.tagname == "system_message" and node["level"] >= docutils.utils.Reporter.WARNING_LEVEL
+        ]
+        assert not problems, f"{readme}: {problems}"

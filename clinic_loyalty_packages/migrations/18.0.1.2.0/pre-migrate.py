@@ -1,8 +1,10 @@
 def migrate(cr, version):
     """18.0.1.2.0 counts a package's validity in days or months: the days of earlier versions
-    become the number, their unit days."""
+    become the number, their unit days. A package sold earlier was sold the day it started."""
     if not version:
         return
+    cr.execute("ALTER TABLE clinic_package ADD COLUMN IF NOT EXISTS date_sold date")
+    cr.execute("UPDATE clinic_package SET date_sold = date_start WHERE date_sold IS NULL")
     cr.execute(
         """
         SELECT 1 FROM information_schema.columns
