@@ -7,6 +7,7 @@ import traceback
 from contextlib import contextmanager
 
 import odoo
+from odoo import fields
 
 
 class BenchBase:
@@ -45,6 +46,54 @@ class BenchBase:
     def columns(self, table):
         self.cr.execute("SELECT column_name FROM information_schema.columns WHERE table_name = %s", [table])
         return {row[0] for row in self.cr.fetchall()}
+
+    def insert_patients(self, count, company_id, prefix):
+        """``bench_partner`` (rn, partner_id): ``count`` patients of ``company_id`` named
+        ``<prefix> <n>``, inserted set-based. Columns the ORM fills with defaults are set when
+        the table has them."""
+        cr = self.cr
+        cr.execute("CREATE TEMP TABLE bench_partner (rn int PRIMARY KEY, partner_id int) ON COMMIT DROP")
+        optional = {
+            "lang": "'en_US'",
+            "is_company": "false",
+            "partner_share": "true",
+            "autopost_bills": "'ask'",
+            "clinic_consent_reminders": "true",
+            "color": "0",
+            "customer_rank": "0",
+            "supplier_rank": "0",
+            "message_bounce": "0",
+            "invoice_warn": "'no-message'",
+            "sale_warn": "'no-message'",
+            "picking_warn": "'no-message'",
+        }
+        present = self.columns("res_partner")
+        extra = {col: expr for col, expr in optional.items() if col in present}
+        extra_cols = "".join(f", {col}" for col in extra)
+        extra_vals = "".join(f", {expr}" for expr in extra.values())
+        with self.step(f"insert {count} patients (res_partner)"):
+            cr.execute(
+                f"""
+                WITH ins AS (
+                    INSERT INTO res_partner (id, commercial_partner_id, name, complete_name, type, active, is_patient,
+                                             company_id, create_uid, create_date, write_uid, write_date{extra_cols})
+                    SELECT s.id, s.id, s.name, s.name, 'contact', true, true,
+                           %(company)s, %(uid)s, %(now)s, %(uid)s, %(now)s{extra_vals}
+                      FROM (SELECT nextval('res_partner_id_seq') AS id, %(prefix)s || ' ' || g AS name
+                              FROM generate_series(1, %(count)s) g) s
+                 RETURNING id
+                )
+                INSERT INTO bench_partner (rn, partner_id)
+                SELECT row_number() OVER (ORDER BY id), id FROM ins
+                """,
+                {
+                    "company": company_id,
+                    "uid": self.env.uid,
+                    "now": fields.Datetime.now(),
+                    "prefix": prefix,
+                    "count": count,
+                },
+            )
 
     def cold(self):
         """Write what is pending and empty the record cache, as a new request would start."""

@@ -168,7 +168,7 @@ class Bench(BenchBase):
             "prefix": CODE_PREFIX,
         }
         cr.execute("SELECT setseed(%s)", [args.seed])
-        self.generate_patients(params)
+        self.insert_patients(params["patients"], self.company.id, "Bench Package Patient")
 
         # The plan of every package and counter first, with the ids they will get: the
         # packages' stored totals are then inserted once, never updated.
@@ -312,47 +312,6 @@ class Bench(BenchBase):
         )
         self.generated = {"packages": n, "patients": params["patients"], "counters": counters, "uses": uses}
         self.env.invalidate_all()
-
-    def generate_patients(self, params):
-        """``bench_partner`` (rn, partner_id): the generated patients, in the clinic's company."""
-        cr = self.cr
-        cr.execute("CREATE TEMP TABLE bench_partner (rn int PRIMARY KEY, partner_id int) ON COMMIT DROP")
-        # Columns that the ORM fills with defaults are set when the table has them.
-        optional = {
-            "lang": "'en_US'",
-            "is_company": "false",
-            "partner_share": "true",
-            "autopost_bills": "'ask'",
-            "clinic_consent_reminders": "true",
-            "color": "0",
-            "customer_rank": "0",
-            "supplier_rank": "0",
-            "message_bounce": "0",
-            "invoice_warn": "'no-message'",
-            "sale_warn": "'no-message'",
-            "picking_warn": "'no-message'",
-        }
-        present = self.columns("res_partner")
-        extra = {col: expr for col, expr in optional.items() if col in present}
-        extra_cols = "".join(f", {col}" for col in extra)
-        extra_vals = "".join(f", {expr}" for expr in extra.values())
-        with self.step(f"insert {params['patients']} patients (res_partner)"):
-            cr.execute(
-                f"""
-                WITH ins AS (
-                    INSERT INTO res_partner (id, commercial_partner_id, name, complete_name, type, active, is_patient,
-                                             company_id, create_uid, create_date, write_uid, write_date{extra_cols})
-                    SELECT s.id, s.id, s.name, s.name, 'contact', true, true,
-                           %(company)s, %(uid)s, %(now)s, %(uid)s, %(now)s{extra_vals}
-                      FROM (SELECT nextval('res_partner_id_seq') AS id, 'Bench Package Patient ' || g AS name
-                              FROM generate_series(1, %(patients)s) g) s
-                 RETURNING id
-                )
-                INSERT INTO bench_partner (rn, partner_id)
-                SELECT row_number() OVER (ORDER BY id), id FROM ins
-                """,
-                params,
-            )
 
     def insertable(self, table, values):
         """The columns of ``values`` that ``table`` has; stop when a mandatory one is not filled."""

@@ -160,45 +160,9 @@ class Bench(BenchBase):
             "existing": self.scalar("SELECT COUNT(*) FROM loyalty_card"),
         }
         cr.execute("SELECT setseed(%s)", [args.seed])
-        cr.execute("CREATE TEMP TABLE bench_partner (rn int PRIMARY KEY, partner_id int) ON COMMIT DROP")
         cr.execute("CREATE TEMP TABLE bench_card (rn int PRIMARY KEY, card_id int, partner_id int) ON COMMIT DROP")
 
-        # Patients. Columns that the ORM fills with defaults are set when the table has them.
-        optional = {
-            "lang": "'en_US'",
-            "is_company": "false",
-            "partner_share": "true",
-            "autopost_bills": "'ask'",
-            "clinic_consent_reminders": "true",
-            "color": "0",
-            "customer_rank": "0",
-            "supplier_rank": "0",
-            "message_bounce": "0",
-            "invoice_warn": "'no-message'",
-            "sale_warn": "'no-message'",
-            "picking_warn": "'no-message'",
-        }
-        present = self.columns("res_partner")
-        extra = {col: expr for col, expr in optional.items() if col in present}
-        extra_cols = "".join(f", {col}" for col in extra)
-        extra_vals = "".join(f", {expr}" for expr in extra.values())
-        with self.step(f"insert {n} patients (res_partner)"):
-            cr.execute(
-                f"""
-                WITH ins AS (
-                    INSERT INTO res_partner (id, commercial_partner_id, name, complete_name, type, active, is_patient,
-                                             company_id, create_uid, create_date, write_uid, write_date{extra_cols})
-                    SELECT s.id, s.id, s.name, s.name, 'contact', true, true,
-                           %(company)s, %(uid)s, %(now)s, %(uid)s, %(now)s{extra_vals}
-                      FROM (SELECT nextval('res_partner_id_seq') AS id, 'Bench Patient ' || g AS name
-                              FROM generate_series(1, %(n)s) g) s
-                 RETURNING id
-                )
-                INSERT INTO bench_partner (rn, partner_id)
-                SELECT row_number() OVER (ORDER BY id), id FROM ins
-                """,
-                params,
-            )
+        self.insert_patients(n, params["company"], "Bench Patient")
         with self.step(f"insert {n} loyalty cards (EAN-13 numbers, as the addon gives)"):
             # 044 + 9 digits + check digit; candidates already used by a card are skipped.
             cr.execute(

@@ -11,13 +11,9 @@ class LoyaltyCard(models.Model):
     )
 
     def _compute_clinic_package_count(self):
-        counts = dict(
-            self.env["clinic.package"]._read_group(
-                [("partner_id", "in", self.partner_id.ids), ("state", "=", "active")], ["partner_id"], ["__count"]
-            )
-        )
+        # The holder's count, as the patient's form shows it.
         for card in self:
-            card.clinic_package_count = counts.get(card.partner_id, 0)
+            card.clinic_package_count = card.partner_id.clinic_package_count
 
     def action_clinic_open_packages(self):
         """The card holder's treatment packages (the patient's form has the same button)."""

@@ -21,23 +21,7 @@ class TestPackageRedemptionOnSalesOrders(PackageSaleCase, TestPoSCommon):
         # The front desk uses packages on sales orders (the clinic's Loyalty User).
         cls.env.user.sudo().groups_id = [(4, cls.env.ref("clinic_loyalty.group_clinic_loyalty_user").id)]
         cls._setup_package(cls.company)
-        cls.program = (
-            cls.env["loyalty.program"]
-            .sudo()
-            .create(
-                {
-                    "name": "Clinic Bonus",
-                    "program_type": "loyalty",
-                    "company_id": cls.company.id,
-                    "clinic_bonus": True,
-                    "clinic_earn_rate": 10,
-                    "rule_ids": [(0, 0, {"reward_point_mode": "money", "reward_point_amount": 1})],
-                    "reward_ids": [(0, 0, {"reward_type": "discount", "discount_mode": "per_point", "discount": 1})],
-                }
-            )
-        )
-        cls.company.clinic_loyalty_program_id = cls.program
-        cls.patient.sudo().action_clinic_enrol()
+        cls._setup_clinic_program(cls.company)
         cls.cream = cls.env["product.product"].create({"name": "Cream", "list_price": 500, "taxes_id": []})
         sale = cls.env["sale.order"].create(
             {"partner_id": cls.patient.id, "order_line": [(0, 0, {"product_id": cls.package_product.id})]}

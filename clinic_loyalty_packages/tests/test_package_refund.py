@@ -33,24 +33,7 @@ class TestPackageRefund(PackageSaleCase, TestPoSCommon):
                 }
             )
         )
-        cls.program = (
-            cls.env["loyalty.program"]
-            .sudo()
-            .create(
-                {
-                    "name": "Clinic Bonus",
-                    "program_type": "loyalty",
-                    "company_id": cls.company.id,
-                    "clinic_bonus": True,
-                    "clinic_earn_rate": 10,
-                    "rule_ids": [(0, 0, {"reward_point_mode": "money", "reward_point_amount": 1})],
-                    "reward_ids": [(0, 0, {"reward_type": "discount", "discount_mode": "per_point", "discount": 1})],
-                }
-            )
-        )
-        cls.company.clinic_loyalty_program_id = cls.program
-        cls.patient.sudo().action_clinic_enrol()
-        cls.card = cls.patient.sudo().clinic_card_ids
+        cls._setup_clinic_program(cls.company)
         cls.env.user.sudo().groups_id = [(4, cls.env.ref("clinic_loyalty.group_clinic_loyalty_manager").id)]
 
     def _sell_by_sales_order(self):
@@ -217,5 +200,5 @@ class TestPackageRefund(PackageSaleCase, TestPoSCommon):
         action = self.card.action_clinic_open_packages()
         self.assertEqual(self.env["clinic.package"].search(action["domain"]), package)
         package.sudo().state = "used"
-        self.card.invalidate_recordset(["clinic_package_count"])
+        self.env.invalidate_all()
         self.assertEqual(self.card.clinic_package_count, 0, "active packages are counted")

@@ -20,24 +20,8 @@ class TestPackageScheduledActions(PackageSaleCase, TestPoSCommon):
         cls.env.user.sudo().groups_id = [(4, cls.env.ref("clinic_loyalty.group_clinic_loyalty_user").id)]
         cls._setup_package(cls.company)
         cls.package_product.write({"clinic_package_remind_days": 14, "clinic_package_remind_last": True})
-        program = (
-            cls.env["loyalty.program"]
-            .sudo()
-            .create(
-                {
-                    "name": "Clinic Bonus",
-                    "program_type": "loyalty",
-                    "company_id": cls.company.id,
-                    "clinic_bonus": True,
-                    "clinic_notify_email": True,
-                    "rule_ids": [(0, 0, {"reward_point_mode": "money", "reward_point_amount": 1})],
-                    "reward_ids": [(0, 0, {"reward_type": "discount", "discount_mode": "per_point", "discount": 1})],
-                }
-            )
-        )
-        cls.company.clinic_loyalty_program_id = program
+        cls._setup_clinic_program(cls.company, clinic_notify_email=True)
         cls.patient.sudo().write({"email": "package@example.com", "clinic_consent_reminders": True})
-        cls.patient.sudo().action_clinic_enrol()
         sale = cls.env["sale.order"].create(
             {"partner_id": cls.patient.id, "order_line": [(0, 0, {"product_id": cls.package_product.id})]}
         )

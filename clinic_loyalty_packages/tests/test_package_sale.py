@@ -39,6 +39,30 @@ class PackageSaleCase:
         )
         cls.patient = cls.env["res.partner"].sudo().create({"name": "Package Patient", "is_patient": True})
 
+    @classmethod
+    def _setup_clinic_program(cls, company, **vals):
+        """The company's clinic programme (10% cashback, 1 point pays 1) and the test
+        patient's card in it."""
+        cls.program = (
+            cls.env["loyalty.program"]
+            .sudo()
+            .create(
+                {
+                    "name": "Clinic Bonus",
+                    "program_type": "loyalty",
+                    "company_id": company.id,
+                    "clinic_bonus": True,
+                    "clinic_earn_rate": 10,
+                    "rule_ids": [(0, 0, {"reward_point_mode": "money", "reward_point_amount": 1})],
+                    "reward_ids": [(0, 0, {"reward_type": "discount", "discount_mode": "per_point", "discount": 1})],
+                    **vals,
+                }
+            )
+        )
+        company.clinic_loyalty_program_id = cls.program
+        cls.patient.sudo().action_clinic_enrol()
+        cls.card = cls.patient.sudo().clinic_card_ids
+
     def _packages(self):
         return self.env["clinic.package"].sudo().search([("partner_id", "=", self.patient.id)], order="id")
 
