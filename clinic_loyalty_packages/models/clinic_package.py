@@ -124,9 +124,13 @@ class ClinicPackage(models.Model):
     # sale of the same unit (a replayed sync, a second confirmation) impossible.
     source_key = fields.Char(string="Sale Key", required=True, readonly=True, copy=False)
     line_key = fields.Char(string="Order Line Key", readonly=True, copy=False, index=True)
+    # A POS line's own uuid (the browser's) and the unit: the same sale synced twice at once
+    # creates two orders (Odoo has no unique order uuid), but never two packages for a unit.
+    sale_uid = fields.Char(string="Sale Line UUID", readonly=True, copy=False)
 
     _sql_constraints = [
         ("source_key_unique", "UNIQUE(source_key)", "This sale already gave its package."),
+        ("sale_uid_unique", "UNIQUE(sale_uid)", "This sale already gave its package."),
     ]
 
     @api.depends("deferred_amount", "deferred_recognised", "deferred_refunded")
@@ -155,7 +159,7 @@ class ClinicPackage(models.Model):
         existing.filtered(lambda p: p.state == "cancelled").write({"state": "active"})
         known = set(existing.mapped("source_key"))
         vals_list = []
-        for key, (sale, _unit) in keys.items():
+        for key, (sale, unit) in keys.items():
             if key in known:
                 continue
             # Read as the system: the cashier selling the package need not manage package contents.
@@ -178,6 +182,7 @@ class ClinicPackage(models.Model):
                     "origin": sale["origin"],
                     "source_key": key,
                     "line_key": sale["key"],
+                    "sale_uid": sale.get("uid") and f"{sale['uid']}:{unit}",
                     sale["link"][0]: sale["link"][1],
                     "counter_ids": [
                         fields.Command.create(

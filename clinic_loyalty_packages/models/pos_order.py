@@ -38,6 +38,7 @@ class PosOrder(models.Model):
                 "day": self._clinic_day(),
                 "origin": self._clinic_origin(),
                 "key": f"pos.order.line:{line.id}",
+                "uid": line.uuid,
                 "link": ("pos_line_id", line.id),
             }
             for line in lines

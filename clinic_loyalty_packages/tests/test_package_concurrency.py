@@ -234,6 +234,29 @@ class TestPackageConcurrentWorkers(BaseCase):
     def test_a_pos_order_synced_twice_at_once_gives_its_package_once(self):
         # Odoo keeps no unique index on pos_order.uuid: the second sync is serialized by the
         # patient's card, which the package's earning locks, then ignored as a paid order.
+        outcomes, order = self._sync_twice_at_once()
+        self.assertEqual(outcomes, [("done", order.ids)] * 2, "the second sync answers with the same order")
+
+    def test_a_pos_order_synced_twice_at_once_gives_its_package_once_even_earning_nothing(self):
+        # Nothing locks the card then: the second sync would create a second order, whose
+        # package the line's uuid refuses, so that sync fails whole (the POS syncs it again
+        # later and finds the order).
+        with self.registry.cursor() as cr:
+            self._env(cr)["product.product"].browse(self.ids["course"]).clinic_package_earns = False
+        outcomes, order = self._sync_twice_at_once()
+        for outcome in outcomes:
+            self.assertIn(
+                outcome,
+                [
+                    ("done", order.ids),
+                    ("refused", "The operation cannot be completed: This sale already gave its package."),
+                ],
+            )
+        self.assertIn(("done", order.ids), outcomes)
+
+    def _sync_twice_at_once(self):
+        """Sync one paid POS order selling the course from two workers at the same instant;
+        check one order and one package came of it; return the outcomes and the order."""
         with self.registry.cursor() as cr:
             env = self._env(cr)
             # Odoo refuses to open a POS as the superuser: the cashier is the administrator.
@@ -278,6 +301,7 @@ class TestPackageConcurrentWorkers(BaseCase):
                             "discount": 0,
                             "tax_ids": [(6, 0, [])],
                             "pack_lot_ids": [],
+                            "uuid": str(uuid.uuid4()),
                         },
                     )
                 ],
@@ -297,9 +321,9 @@ class TestPackageConcurrentWorkers(BaseCase):
             packages = env["clinic.package"].search([("partner_id", "=", self.ids["patient"])])
             self.assertEqual(len(orders), 1, f"one order per uuid: {outcomes}")
             self.assertEqual(orders.state, "paid")
-            self.assertEqual(outcomes, [("done", orders.ids)] * 2, "the second sync answers with the same order")
             self.assertEqual(
                 [(p.pos_line_id, p.state, p.sessions_left, p.price_paid) for p in packages],
                 [(orders.lines, "active", 3, price)],
                 outcomes,
             )
+            return outcomes, orders
