@@ -16,6 +16,7 @@ It takes a few minutes; ``setup/test --quick`` leaves it out.
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -218,3 +219,4 @@ def test_install_and_uninstall_on_a_database_with_loyalty_data():
             )
         finally:
             subprocess.run(["dropdb", "--if-exists", name], check=False, capture_output=True)
+            shutil.rmtree(Path(config["data_dir"]) / "filestore" / name, ignore_errors=True)
