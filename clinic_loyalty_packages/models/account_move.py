@@ -19,12 +19,14 @@ class AccountMove(models.Model):
 
     def _clinic_check_package_refunds(self):
         """A credit note refunds a treatment package only through the package's Refund (which
-        names the package), for no more than its unused part is worth today."""
+        names the package): one package per line, each package once, one unit, for no more
+        than its unused part is worth today and never less than nothing."""
+        seen = set()
         # As the system: the user posting need not read the sales order lines refunded.
         for line in self.sudo().invoice_line_ids.filtered(
-            lambda line: line.clinic_package_id or (line.product_id.clinic_is_package and line.sale_line_ids)
+            lambda line: line.clinic_package_id or line.product_id.clinic_is_package
         ):
-            package = line.clinic_package_id.sudo()
+            package = line.clinic_package_id
             if not package:
                 raise UserError(
                     self.env._(
@@ -35,6 +37,7 @@ class AccountMove(models.Model):
                 )
             if (
                 package.sale_line_id not in line.sale_line_ids
+                or line.product_id != package.product_id
                 or package.partner_id.commercial_partner_id != line.move_id.commercial_partner_id
                 or package.company_id != line.move_id.company_id
             ):
@@ -44,17 +47,23 @@ class AccountMove(models.Model):
                         package=package.display_name,
                     )
                 )
-            if package.state not in ("active", "used", "expired"):
+            if package.state not in ("active", "used", "expired") or package in seen:
                 raise UserError(self.env._("%(package)s is closed already.", package=package.display_name))
+            seen.add(package)
+            currency = line.currency_id
             allowed = package._clinic_refund_amount()
-            if line.currency_id.compare_amounts(line.price_total, allowed + line.currency_id.rounding) > 0:
+            if (
+                line.quantity != 1
+                or currency.compare_amounts(line.price_total, 0) < 0
+                or currency.compare_amounts(line.price_total, allowed + currency.rounding) > 0
+            ):
                 raise UserError(
                     self.env._(
                         "%(package)s's unused part is worth %(allowed)s today, not %(amount)s: sessions may "
                         "have been used since the credit note was made.",
                         package=package.display_name,
-                        allowed=format_amount(self.env, allowed, line.currency_id),
-                        amount=format_amount(self.env, line.price_total, line.currency_id),
+                        allowed=format_amount(self.env, allowed, currency),
+                        amount=format_amount(self.env, line.price_total, currency),
                     )
                 )
 

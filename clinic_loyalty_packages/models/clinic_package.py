@@ -241,10 +241,18 @@ class ClinicPackage(models.Model):
         return package.currency_id.round(min(max(amount, 0.0), package.price_paid))
 
     @api.model
-    def _clinic_refundable(self, line_key, count):
-        """The ``count`` packages a refund of the line ``line_key`` closes: those not closed
-        yet, the least used first (the patient gives back what they used least)."""
-        packages = self.sudo().search([("line_key", "=", line_key), ("state", "in", ("active", "used", "expired"))])
+    def _clinic_refundable(self, line_key, count, partner, company):
+        """The ``count`` packages a refund of the line ``line_key`` to ``partner`` in
+        ``company`` closes: theirs, not closed yet, the least used first (the patient gives
+        back what they used least)."""
+        packages = self.sudo().search(
+            [
+                ("line_key", "=", line_key),
+                ("state", "in", ("active", "used", "expired")),
+                ("partner_id", "child_of", partner.commercial_partner_id.ids),
+                ("company_id", "=", company.id),
+            ]
+        )
         return packages.sorted(lambda p: (p.sessions_total - p.sessions_left, p.id))[:count]
 
     def _clinic_close_refunded(self, amount, untaxed, link, origin):
@@ -253,6 +261,9 @@ class ClinicPackage(models.Model):
         of it is recognised, as the patient keeps no right to it)."""
         self.ensure_one()
         package = self.sudo()
+        if package.state not in ("active", "used", "expired"):
+            raise UserError(self.env._("%(package)s is closed already.", package=package.display_name))
+        amount, untaxed = max(amount, 0.0), max(untaxed, 0.0)
         day = fields.Date.context_today(self)
         package.write({"state": "refunded", "refund_amount": amount, "date_refunded": day, link[0]: link[1]})
         if package.deferred:
@@ -281,11 +292,27 @@ class ClinicPackage(models.Model):
         manager to check and post; posting it closes the package)."""
         self.ensure_one()
         self._clinic_check_refund_rights()
+        # The manager's own companies' packages only (the system makes the credit note).
+        self.check_access("read")
         package = self.sudo()
         if package.state not in ("active", "used", "expired"):
             raise UserError(self.env._("%(package)s is closed already.", package=package.display_name))
         if package.refund_rule == "none":
             raise UserError(self.env._("%(package)s is not refundable.", package=package.display_name))
+        draft = (
+            self.env["account.move.line"]
+            .sudo()
+            .search([("clinic_package_id", "=", package.id), ("parent_state", "=", "draft")], limit=1)
+        )
+        if draft:
+            # One credit note at a time for a package: the draft made earlier.
+            return {
+                "type": "ir.actions.act_window",
+                "res_model": "account.move",
+                "res_id": draft.move_id.id,
+                "view_mode": "form",
+                "views": [(False, "form")],
+            }
         if not package.sale_line_id:
             raise UserError(
                 self.env._(

@@ -106,8 +106,12 @@ class PosOrder(models.Model):
                 done = Package.search([("refund_pos_line_id", "=", line.id)])
                 if len(done) >= units:
                     continue
+                # Only the packages of the patient the money goes back to, in this company.
                 packages = Package._clinic_refundable(
-                    f"pos.order.line:{line.refunded_orderline_id.id}", units - len(done)
+                    f"pos.order.line:{line.refunded_orderline_id.id}",
+                    units - len(done),
+                    order.partner_id,
+                    order.company_id,
                 )
                 # The refund's taxes: what is paid back less them leaves the deferred revenue.
                 untaxed_rate = line.price_subtotal / line.price_subtotal_incl if line.price_subtotal_incl else 1.0
@@ -156,7 +160,9 @@ class PosOrder(models.Model):
             units = whole_sessions(refunded.get(str(line.id)))
             if not units:
                 continue
-            packages = Package._clinic_refundable(f"pos.order.line:{line.id}", units)
+            packages = Package._clinic_refundable(
+                f"pos.order.line:{line.id}", units, order.partner_id, order.company_id
+            )
             amount = sum(package._clinic_refund_amount() for package in packages)
             value = line.price_subtotal_incl * units / line.qty
             result.append(

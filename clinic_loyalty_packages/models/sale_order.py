@@ -3,6 +3,9 @@ from odoo.exceptions import AccessError, UserError
 
 from .clinic_package import whole_sessions
 
+# What a line paid by a package may not change once its order is confirmed.
+PACKAGE_LINE_FIELDS = {"product_id", "product_uom", "product_uom_qty", "clinic_package_id", "discount"}
+
 
 class SaleOrder(models.Model):
     _inherit = "sale.order"
@@ -39,6 +42,9 @@ class SaleOrder(models.Model):
         return result
 
     def _action_cancel(self):
+        if self.filtered(lambda o: o.state == "sale").order_line.filtered("clinic_package_id"):
+            # Giving sessions back is the front desk's, as using them is.
+            self._clinic_check_package_rights()
         for order in self.filtered(lambda o: o.state == "sale"):
             self.env["clinic.package"]._clinic_cancel_sales(
                 [line["key"] for line in order._clinic_package_sales()], order.name
@@ -126,9 +132,30 @@ class SaleOrderLine(models.Model):
     )
 
     def _clinic_package_units(self):
-        """Sessions the line takes from its package: its quantity when a whole number."""
+        """Sessions the line takes from its package: its quantity in the product's own unit,
+        when a whole number (a dozen of a product is twelve of its sessions)."""
         self.ensure_one()
-        return whole_sessions(self.product_uom_qty)
+        qty = self.product_uom_qty
+        if self.product_uom and self.product_id and self.product_uom != self.product_id.uom_id:
+            qty = self.product_uom._compute_quantity(qty, self.product_id.uom_id, round=False)
+        return whole_sessions(qty)
+
+    def write(self, vals):
+        # A confirmed line paid by a package is what the package paid: the same service,
+        # quantity and package (cancel the order to change it).
+        if PACKAGE_LINE_FIELDS & set(vals) and not self.env.su:
+            locked = self.filtered(
+                lambda line: line.order_id.state == "sale" and (line.clinic_package_id or vals.get("clinic_package_id"))
+            )
+            if locked:
+                raise UserError(
+                    self.env._(
+                        "%(order)s is confirmed: a line paid by a package keeps its service, quantity and "
+                        "package. Cancel the order to change it.",
+                        order=locked.order_id[:1].name,
+                    )
+                )
+        return super().write(vals)
 
     def _clinic_package_keys(self):
         self.ensure_one()

@@ -202,3 +202,16 @@ class TestPackageRefund(PackageSaleCase, TestPoSCommon):
         package.sudo().state = "used"
         self.env.invalidate_all()
         self.assertEqual(self.card.clinic_package_count, 0, "active packages are counted")
+
+    def test_a_pos_refund_to_someone_else_closes_no_package(self):
+        self.open_new_session()
+        order = self._sync(self.create_ui_order_data([(self.course, 1)], customer=self.patient))
+        package = self.env["clinic.package"].sudo().search([("pos_line_id", "in", order.lines.ids)])
+        accomplice = self.env["res.partner"].create({"name": "Accomplice"})
+        data = self.create_ui_order_data(
+            [{"product": self.course, "quantity": -1, "refunded_orderline_id": order.lines.id}], customer=accomplice
+        )
+        refund = self._sync(data)
+        self.assertEqual(refund.state, "paid", "the paid refund is kept")
+        self.assertEqual(package.state, "active", "the patient's package is not theirs to refund")
+        self.assertIn("0 of 1 packages refunded", " ".join(refund.message_ids.mapped("body")))

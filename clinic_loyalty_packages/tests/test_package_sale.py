@@ -320,3 +320,129 @@ class TestPackageRpcBoundary(PackageSaleCase, HttpCase):
         self.assertIsNone(error, result)
         self.package.invalidate_recordset()
         self.assertEqual((refund.state, self.package.state, self.package.refund_amount), ("posted", "refunded", 9000))
+
+    def _accountant(self):
+        return new_test_user(
+            self.env,
+            login="package_accountant",
+            groups="base.group_user,account.group_account_invoice,sales_team.group_sale_salesman_all_leads",
+        )
+
+    def _credit_note(self, user, lines):
+        """A credit note of the patient against the package's invoice, made by ``user`` over RPC."""
+        invoice = self.package.sale_line_id.invoice_lines.move_id.filtered(lambda m: m.move_type == "out_invoice")
+        result, error = self._rpc(
+            user,
+            "account.move",
+            "create",
+            {
+                "move_type": "out_refund",
+                "partner_id": self.patient.id,
+                "reversed_entry_id": invoice.id,
+                "invoice_line_ids": [(0, 0, line) for line in lines],
+            },
+        )
+        self.assertIsNone(error, result)
+        return self.env["account.move"].browse(result)
+
+    def test_an_accountant_never_refunds_a_package_twice_or_below_nothing(self):
+        self.package.sale_line_id.order_id._create_invoices().action_post()
+        accountant = self._accountant()
+        package_line = {
+            "product_id": self.package_product.id,
+            "quantity": 1,
+            "price_unit": 9000,
+            "tax_ids": [(6, 0, [])],
+            "sale_line_ids": [(6, 0, self.package.sale_line_id.ids)],
+            "clinic_package_id": self.package.id,
+        }
+        attempts = {
+            "the same package on two lines": [package_line, package_line],
+            "a negative refund (with a service line paying it)": [
+                {**package_line, "price_unit": -5000},
+                {"product_id": self.massage.id, "quantity": 1, "price_unit": 5000, "tax_ids": [(6, 0, [])]},
+            ],
+            "two packages' worth on one line": [{**package_line, "quantity": 2}],
+            "a package product not naming its package": [
+                {"product_id": self.package_product.id, "quantity": 1, "price_unit": 9000, "tax_ids": [(6, 0, [])]}
+            ],
+        }
+        for label, lines in attempts.items():
+            with self.subTest(label):
+                refund = self._credit_note(accountant, lines)
+                result, error = self._rpc(accountant, "account.move", "action_post", refund.ids)
+                self.assertEqual(error, "odoo.exceptions.UserError", result)
+                refund.invalidate_recordset()
+                self.assertEqual(refund.state, "draft")
+        # Two credit notes posted in one call: the package is refunded once.
+        first, second = self._credit_note(accountant, [package_line]), self._credit_note(accountant, [package_line])
+        result, error = self._rpc(accountant, "account.move", "action_post", (first | second).ids)
+        self.assertEqual(error, "odoo.exceptions.UserError", result)
+        self.package.invalidate_recordset()
+        self.assertEqual(self.package.state, "active")
+        self.assertEqual((first | second).mapped("state"), ["draft", "draft"])
+        # The manager's Refund, clicked twice, gives the one draft credit note.
+        self.manager.sudo().groups_id = [(4, self.env.ref("account.group_account_invoice").id)]
+        one, _error = self._rpc(self.manager, "clinic.package", "action_clinic_refund", self.package.ids)
+        two, _error = self._rpc(self.manager, "clinic.package", "action_clinic_refund", self.package.ids)
+        self.assertEqual(one["res_id"], two["res_id"])
+
+    def test_a_manager_of_another_company_makes_no_credit_note_for_its_packages(self):
+        self.package.sale_line_id.order_id._create_invoices().action_post()
+        other = self.other_user.company_id
+        manager = new_test_user(
+            self.env,
+            login="package_other_manager",
+            groups="base.group_user,clinic_loyalty.group_clinic_loyalty_manager,account.group_account_invoice",
+            company_id=other.id,
+            company_ids=[other.id],
+        )
+        refunds = self.env["account.move"].search_count([("move_type", "=", "out_refund")])
+        result, error = self._rpc(manager, "clinic.package", "action_clinic_refund", self.package.ids)
+        self.assertEqual(error, "odoo.exceptions.AccessError", result)
+        self.assertEqual(self.env["account.move"].search_count([("move_type", "=", "out_refund")]), refunds)
+
+    def test_a_confirmed_visit_keeps_what_its_package_paid(self):
+        visit = self.env["sale.order"].create(
+            {
+                "partner_id": self.patient.id,
+                "user_id": self.salesman.id,
+                "order_line": [(0, 0, {"product_id": self.massage.id, "clinic_package_id": self.package.id})],
+            }
+        )
+        visit.action_confirm()
+        line = visit.order_line
+        self.assertEqual(self.package.sessions_left, 12)
+        for vals in ({"product_uom_qty": 10}, {"product_id": self.acupuncture.id}, {"discount": 0}):
+            with self.subTest(vals=vals):
+                result, error = self._rpc(self.salesman, "sale.order.line", "write", line.ids, vals)
+                self.assertEqual(error, "odoo.exceptions.UserError", result)
+        self.assertEqual((line.product_uom_qty, line.product_id, line.discount), (1, self.massage, 100))
+        # Nor does a salesperson without the clinic's rights give the session back by cancelling.
+        result, error = self._rpc(
+            self.salesman, "sale.order", "action_cancel", visit.ids, context={"disable_cancel_warning": True}
+        )
+        self.assertEqual(error, "odoo.exceptions.AccessError", result)
+        self.assertEqual((visit.state, self.package.sessions_left), ("sale", 12))
+
+    def test_a_dozen_of_a_service_is_twelve_sessions(self):
+        visit = self.env["sale.order"].create(
+            {
+                "partner_id": self.patient.id,
+                "order_line": [
+                    (
+                        0,
+                        0,
+                        {
+                            "product_id": self.massage.id,
+                            "product_uom": self.env.ref("uom.product_uom_dozen").id,
+                            "product_uom_qty": 1,
+                            "clinic_package_id": self.package.id,
+                        },
+                    )
+                ],
+            }
+        )
+        with self.assertRaisesRegex(UserError, "has 10 Massage 60 sessions left, not 12"):
+            visit.action_confirm()
+        self.assertEqual(self.package.sessions_left, 13)
