@@ -140,6 +140,24 @@ class SaleOrderLine(models.Model):
             qty = self.product_uom._compute_quantity(qty, self.product_id.uom_id, round=False)
         return whole_sessions(qty)
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        # Sessions are checked and taken when the order is confirmed: a line paid by a
+        # package is added to a quotation, never to a confirmed order.
+        if not self.env.su:
+            orders = self.env["sale.order"].browse(
+                [vals["order_id"] for vals in vals_list if vals.get("clinic_package_id") and vals.get("order_id")]
+            )
+            confirmed = orders.filtered(lambda order: order.state == "sale")
+            if confirmed:
+                raise UserError(
+                    self.env._(
+                        "%(order)s is confirmed: a session paid by a package is added to a quotation.",
+                        order=confirmed[:1].name,
+                    )
+                )
+        return super().create(vals_list)
+
     def write(self, vals):
         # A confirmed line paid by a package is what the package paid: the same service,
         # quantity and package (cancel the order to change it).

@@ -446,3 +446,25 @@ class TestPackageRpcBoundary(PackageSaleCase, HttpCase):
         with self.assertRaisesRegex(UserError, "has 10 Massage 60 sessions left, not 12"):
             visit.action_confirm()
         self.assertEqual(self.package.sessions_left, 13)
+
+    def test_no_package_line_is_added_to_a_confirmed_order(self):
+        visit = self.env["sale.order"].create(
+            {
+                "partner_id": self.patient.id,
+                "user_id": self.salesman.id,
+                "order_line": [(0, 0, {"product_id": self.acupuncture.id})],
+            }
+        )
+        visit.action_confirm()
+        package_line = {"product_id": self.massage.id, "product_uom_qty": 4, "clinic_package_id": self.package.id}
+        for user in (self.salesman, self.cashier):
+            with self.subTest(user=user.login):
+                result, error = self._rpc(
+                    user, "sale.order", "write", visit.ids, {"order_line": [(0, 0, package_line)]}
+                )
+                # The salesperson may edit the order (refused for the package); the cashier may not.
+                expected = "odoo.exceptions.UserError" if user == self.salesman else "odoo.exceptions.AccessError"
+                self.assertEqual(error, expected, result)
+                result, error = self._rpc(user, "sale.order.line", "create", {**package_line, "order_id": visit.id})
+                self.assertIn(error, ("odoo.exceptions.UserError", "odoo.exceptions.AccessError"), result)
+        self.assertEqual((len(visit.order_line), self.package.sessions_left), (1, 13))
