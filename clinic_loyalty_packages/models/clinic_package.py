@@ -306,13 +306,7 @@ class ClinicPackage(models.Model):
         )
         if draft:
             # One credit note at a time for a package: the draft made earlier.
-            return {
-                "type": "ir.actions.act_window",
-                "res_model": "account.move",
-                "res_id": draft.move_id.id,
-                "view_mode": "form",
-                "views": [(False, "form")],
-            }
+            return draft.move_id._get_records_action()
         if not package.sale_line_id:
             raise UserError(
                 self.env._(
@@ -367,13 +361,7 @@ class ClinicPackage(models.Model):
                 }
             )
         )
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": "account.move",
-            "res_id": refund.id,
-            "view_mode": "form",
-            "views": [(False, "form")],
-        }
+        return refund._get_records_action()
 
     # Deferred revenue --------------------------------------------------------------------
 

@@ -43,27 +43,6 @@ class TestPackageDeferredRevenue(PackageSaleCase, TestPoSCommon):
             }
         )
 
-    def _sell(self, product=None):
-        sale = self.env["sale.order"].create(
-            {"partner_id": self.patient.id, "order_line": [(0, 0, {"product_id": (product or self.course).id})]}
-        )
-        sale.action_confirm()
-        sale._create_invoices().action_post()
-        return self.env["clinic.package"].sudo().search([("sale_line_id", "in", sale.order_line.ids)])
-
-    def _use(self, package, lines):
-        visit = self.env["sale.order"].create(
-            {
-                "partner_id": self.patient.id,
-                "order_line": [
-                    (0, 0, {"product_id": service.id, "product_uom_qty": qty, "clinic_package_id": package.id})
-                    for service, qty in lines
-                ],
-            }
-        )
-        visit.action_confirm()
-        return visit
-
     def _liability(self):
         """The liability account's balance (credit less debit), posted entries only."""
         lines = self.env["account.move.line"].search(
@@ -75,22 +54,22 @@ class TestPackageDeferredRevenue(PackageSaleCase, TestPoSCommon):
         return [round(move.amount_total, 2) for move in package.revenue_move_ids.sorted("id")]
 
     def test_each_session_recognises_its_share_and_the_sum_is_the_price(self):
-        package = self._sell()
+        package = self._sell_package(self.course, invoice=True)
         self.assertEqual((package.deferred, package.deferred_amount, package.deferred_balance), (True, 9000, 9000))
         self.assertEqual(self._liability(), 9000, "the invoice booked the package to the liability")
-        self._use(package, [(self.massage, 3)])
+        self._use_package(package, [(self.massage, 3)])
         self.assertEqual(self._recognised(package), [900, 900, 900], "9000 x 1000 / 10000 a session")
         self.assertEqual((package.deferred_balance, self._liability()), (6300, 6300))
         revenue = package.revenue_move_ids[0].line_ids.filtered(lambda line: line.credit)
         self.assertEqual(revenue.account_id, self.massage.product_tmpl_id._get_product_accounts()["income"])
-        self._use(package, [(self.massage, 7)])
+        self._use_package(package, [(self.massage, 7)])
         self.assertEqual(sum(self._recognised(package)), 9000)
         self.assertEqual((package.deferred_balance, self._liability()), (0, 0))
 
     def test_sessions_weigh_their_list_price_and_the_last_takes_the_rest(self):
         # 10 massages at 1000 and 3 acupunctures at 800 for 9000: 725.81 and 580.65 a session.
-        package = self._sell(self.package_product)
-        self._use(package, [(self.massage, 10), (self.acupuncture, 3)])
+        package = self._sell_package(invoice=True)
+        self._use_package(package, [(self.massage, 10), (self.acupuncture, 3)])
         amounts = self._recognised(package)
         self.assertEqual(amounts[:10], [725.81] * 10)
         # 9000 - 10 x 725.81 - 2 x 580.65 = 580.60 for the last session.
@@ -99,16 +78,16 @@ class TestPackageDeferredRevenue(PackageSaleCase, TestPoSCommon):
         self.assertEqual((package.deferred_balance, self._liability()), (0, 0))
 
     def test_a_session_given_back_goes_back_to_the_liability(self):
-        package = self._sell()
-        visit = self._use(package, [(self.massage, 2)])
+        package = self._sell_package(self.course, invoice=True)
+        visit = self._use_package(package, [(self.massage, 2)])
         self.assertEqual(self._liability(), 7200)
         visit._action_cancel()
         self.assertEqual((package.deferred_balance, package.deferred_recognised, self._liability()), (9000, 0, 9000))
         self.assertEqual(len(package.revenue_move_ids), 4, "two entries and their reversals")
 
     def test_expiry_recognises_the_rest_unless_the_company_keeps_it(self):
-        package = self._sell()
-        self._use(package, [(self.massage, 2)])
+        package = self._sell_package(self.course, invoice=True)
+        self._use_package(package, [(self.massage, 2)])
         package.date_end = fields.Date.today() - relativedelta(days=1)
         self.env["clinic.package"]._cron_clinic_expire_packages()
         self.assertEqual(package.state, "expired")
@@ -116,14 +95,14 @@ class TestPackageDeferredRevenue(PackageSaleCase, TestPoSCommon):
         self.assertEqual((package.deferred_balance, self._liability()), (0, 0))
 
         self.company.clinic_package_recognise_expiry = False
-        kept = self._sell()
+        kept = self._sell_package(self.course, invoice=True)
         kept.date_end = fields.Date.today() - relativedelta(days=1)
         self.env["clinic.package"]._cron_clinic_expire_packages()
         self.assertEqual((kept.state, kept.deferred_balance, self._liability()), ("expired", 9000, 9000))
 
     def test_a_refund_takes_its_part_out_of_the_liability_and_the_rest_is_recognised(self):
-        package = self._sell()
-        self._use(package, [(self.massage, 3)])
+        package = self._sell_package(self.course, invoice=True)
+        self._use_package(package, [(self.massage, 3)])
         # By list price: 9000 - 3 x 1000 = 6000 refunded; 6300 was still deferred.
         refund = self.env["account.move"].browse(package.action_clinic_refund()["res_id"])
         refund.action_post()
@@ -132,9 +111,9 @@ class TestPackageDeferredRevenue(PackageSaleCase, TestPoSCommon):
         self.assertEqual((package.deferred_refunded, package.deferred_balance, self._liability()), (6000, 0, 0))
 
     def test_the_report_ties_to_the_liability_account(self):
-        first, second = self._sell(), self._sell(self.package_product)
-        self._use(first, [(self.massage, 4)])
-        self._use(second, [(self.acupuncture, 1)])
+        first, second = self._sell_package(self.course, invoice=True), self._sell_package(invoice=True)
+        self._use_package(first, [(self.massage, 4)])
+        self._use_package(second, [(self.acupuncture, 1)])
         packages = self.env["clinic.package"].search([("deferred", "=", True)])
         self.assertEqual(packages, first | second)
         # 9000 - 4 x 900 and 9000 - 580.65.
@@ -143,8 +122,8 @@ class TestPackageDeferredRevenue(PackageSaleCase, TestPoSCommon):
 
     def test_without_the_option_a_package_sale_is_revenue(self):
         self.company.clinic_package_deferred_revenue = False
-        package = self._sell()
-        self._use(package, [(self.massage, 1)])
+        package = self._sell_package(self.course, invoice=True)
+        self._use_package(package, [(self.massage, 1)])
         self.assertEqual(
             (package.deferred, package.deferred_amount, package.revenue_move_ids),
             (False, 0, package.revenue_move_ids.browse()),
@@ -158,7 +137,7 @@ class TestPackageDeferredRevenue(PackageSaleCase, TestPoSCommon):
         order = self.env["pos.order"].browse(self.env["pos.order"].sync_from_ui([data])["pos.order"][0]["id"])
         package = self.env["clinic.package"].sudo().search([("pos_line_id", "in", order.lines.ids)])
         self.assertEqual((package.deferred_amount, self._liability()), (9000, 0), "booked when the session closes")
-        self._use(package, [(self.massage, 1)])
+        self._use_package(package, [(self.massage, 1)])
         self.pos_session.action_pos_session_validate()
         self.assertEqual(self.pos_session.state, "closed")
         self.assertEqual((package.deferred_balance, self._liability()), (8100, 8100))

@@ -63,11 +63,7 @@ class TestPackageRedemptionOnSalesOrders(PackageSaleCase, TestPoSCommon):
 
     def test_a_package_earns_points_when_sold_unless_its_template_says_not(self):
         def sell():
-            sale = self.env["sale.order"].create(
-                {"partner_id": self.patient.id, "order_line": [(0, 0, {"product_id": self.package_product.id})]}
-            )
-            sale.action_confirm()
-            return sale
+            return self._sell_package().sale_line_id.order_id
 
         self.assertEqual(self._earned(sell()), 900, "10% of 9000")
         self.package_product.clinic_package_earns = False
@@ -81,11 +77,7 @@ class TestPackageRedemptionOnSalesOrders(PackageSaleCase, TestPoSCommon):
                 "clinic_package_validity_unit": "months",
             }
         )
-        sale = self.env["sale.order"].create(
-            {"partner_id": self.patient.id, "order_line": [(0, 0, {"product_id": self.package_product.id})]}
-        )
-        sale.action_confirm()
-        package = self._packages()[-1]
+        package = self._sell_package()
         self.assertEqual((package.date_start, package.date_end), (False, False), "not started: it does not expire")
         self.assertEqual(package._clinic_validity_text(), "valid 3 months from the first visit")
         # The package bought earlier (expiring first) pays first: take its massages.

@@ -37,29 +37,11 @@ class TestPackageRefund(PackageSaleCase, TestPoSCommon):
         cls.env.user.sudo().groups_id = [(4, cls.env.ref("clinic_loyalty.group_clinic_loyalty_manager").id)]
 
     def _sell_by_sales_order(self):
-        sale = self.env["sale.order"].create(
-            {"partner_id": self.patient.id, "order_line": [(0, 0, {"product_id": self.course.id})]}
-        )
-        sale.action_confirm()
-        invoice = sale._create_invoices()
-        invoice.action_post()
-        return sale, self.env["clinic.package"].sudo().search([("sale_line_id", "in", sale.order_line.ids)])
+        package = self._sell_package(self.course, invoice=True)
+        return package.sale_line_id.order_id, package
 
     def _use(self, package, sessions):
-        visit = self.env["sale.order"].create(
-            {
-                "partner_id": self.patient.id,
-                "order_line": [
-                    (
-                        0,
-                        0,
-                        {"product_id": self.massage.id, "product_uom_qty": sessions, "clinic_package_id": package.id},
-                    )
-                ],
-            }
-        )
-        visit.action_confirm()
-        return visit
+        return self._use_package(package, [(self.massage, sessions)])
 
     def test_the_unused_part_under_each_rule(self):
         _sale, package = self._sell_by_sales_order()
@@ -77,20 +59,8 @@ class TestPackageRefund(PackageSaleCase, TestPoSCommon):
 
     def test_sessions_weigh_their_list_price(self):
         # The test package: 10 massages at 1000 and 3 acupunctures at 800 for 9000.
-        sale = self.env["sale.order"].create(
-            {"partner_id": self.patient.id, "order_line": [(0, 0, {"product_id": self.package_product.id})]}
-        )
-        sale.action_confirm()
-        package = self.env["clinic.package"].sudo().search([("sale_line_id", "in", sale.order_line.ids)])
-        visit = self.env["sale.order"].create(
-            {
-                "partner_id": self.patient.id,
-                "order_line": [
-                    (0, 0, {"product_id": self.acupuncture.id, "product_uom_qty": 2, "clinic_package_id": package.id})
-                ],
-            }
-        )
-        visit.action_confirm()
+        package = self._sell_package()
+        self._use_package(package, [(self.acupuncture, 2)])
         # Left: 10 x 1000 + 1 x 800 = 10800 of 12400 listed: 9000 x 10800 / 12400 = 7838.71.
         self.assertEqual(package._clinic_refund_amount(), 7838.71)
 

@@ -123,11 +123,7 @@ class TestPackageReport(PackageReportCase, TestPoSCommon):
                 "clinic_package_validity_unit": "months",
             }
         )
-        sale = self.env["sale.order"].create(
-            {"partner_id": self.patient.id, "order_line": [(0, 0, {"product_id": self.package_product.id})]}
-        )
-        sale.action_confirm()
-        self.package = self._packages()[-1]
+        self.package = self._sell_package()
         doc = self._render()
         self.assertEqual(text(by_class(doc, "o_clinic_package_validity")[0]), "Valid 6 months from the first visit")
         self.assertEqual(self._rows(doc, "o_clinic_package_sessions")[0], ["Massage 60", "10", "0", "10"])

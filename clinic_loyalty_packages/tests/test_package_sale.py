@@ -63,6 +63,33 @@ class PackageSaleCase:
         cls.patient.sudo().action_clinic_enrol()
         cls.card = cls.patient.sudo().clinic_card_ids
 
+    @classmethod
+    def _sell_package(cls, product=None, invoice=False):
+        """A sales order of one package (``product``, the test package by default) to the
+        patient, confirmed (and invoiced); return the package it gave."""
+        sale = cls.env["sale.order"].create(
+            {"partner_id": cls.patient.id, "order_line": [(0, 0, {"product_id": (product or cls.package_product).id})]}
+        )
+        sale.action_confirm()
+        if invoice:
+            sale._create_invoices().action_post()
+        return cls.env["clinic.package"].sudo().search([("sale_line_id", "in", sale.order_line.ids)])
+
+    @classmethod
+    def _use_package(cls, package, lines):
+        """A visit of the patient whose ``lines`` [(service, quantity)] the package pays, confirmed."""
+        visit = cls.env["sale.order"].create(
+            {
+                "partner_id": cls.patient.id,
+                "order_line": [
+                    (0, 0, {"product_id": service.id, "product_uom_qty": qty, "clinic_package_id": package.id})
+                    for service, qty in lines
+                ],
+            }
+        )
+        visit.action_confirm()
+        return visit
+
     def _packages(self):
         return self.env["clinic.package"].sudo().search([("partner_id", "=", self.patient.id)], order="id")
 
