@@ -1,6 +1,6 @@
 """Cross-addon scenario: the front desk registers a family and a referred newcomer."""
 
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError
 from odoo.tests import TransactionCase, new_test_user
 
 
@@ -41,12 +41,18 @@ class TestPatientJourney(TransactionCase):
         self.assertEqual(len(mother.clinic_card_ids), 1)
         self.assertTrue(mother.referral_code)
 
-        # The newcomer gives the mother's code, typed in lower case at the desk.
-        referrer = Partner._find_by_referral_code(mother.referral_code.lower())
-        self.assertEqual(referrer, mother)
+        # The newcomer gives the mother's code, typed in lower case at the desk, when registered.
         friend = Partner.create(
-            {"name": "Friend Journey", "phone": "+7 916 700 10 21", "is_patient": True, "referred_by_id": referrer.id}
+            {
+                "name": "Friend Journey",
+                "phone": "+7 916 700 10 21",
+                "is_patient": True,
+                "clinic_referral_code_entry": mother.referral_code.lower(),
+            }
         )
+        self.assertEqual(friend.clinic_referred_by_id.partner_id, mother)
+        self.assertEqual(friend.clinic_referral_id.state, "pending")
+        self.env.invalidate_all()
         self.assertEqual(mother.referral_count, 1)
         self.assertEqual(Partner.search([("clinic_lookup", "=", "8 916 700 10 21")]), friend)
         self.assertNotEqual(friend.clinic_card_code, mother.clinic_card_code)
@@ -60,8 +66,8 @@ class TestPatientJourney(TransactionCase):
         son = Partner.create({"name": "Son Journey", "phone": "+7 916 700 10 22", "is_patient": True})
         # The receptionist adds the son while the mother shows her card.
         household.with_user(self.receptionist).action_clinic_add_members([son.id], mother.clinic_card_code)
-        with self.assertRaisesRegex(ValidationError, "both belong to the household Journey family"):
-            son.referred_by_id = mother
+        with self.assertRaisesRegex(UserError, "belong to the same household \\(Journey family\\)"):
+            son.clinic_referral_code_entry = mother.referral_code
         self.assertEqual(household.member_ids, mother | son)
 
     def test_family_package_is_configured_on_a_clinic_service(self):

@@ -270,15 +270,18 @@ class SaleOrder(models.Model):
 
     def _clinic_earn_when_paid(self):
         """Earn the points of orders whose programme waits for payment, once all invoices are paid."""
-        for order in self.filtered(lambda o: o.state == "sale" and o.invoice_status == "invoiced"):
+        for order in self:
             card = order._clinic_card()
-            if not card or card.program_id.clinic_earn_trigger != "paid":
-                continue
-            invoices = order.invoice_ids.filtered(
-                lambda move: move.move_type == "out_invoice" and move.state == "posted"
-            )
-            if invoices and all(move.payment_state in ("paid", "in_payment") for move in invoices):
+            if card and card.program_id.clinic_earn_trigger == "paid" and order._clinic_fully_paid():
                 order._clinic_post_earning(card)
+
+    def _clinic_fully_paid(self):
+        """Whether the confirmed order is invoiced and all its invoices are paid."""
+        self.ensure_one()
+        if self.state != "sale" or self.invoice_status != "invoiced":
+            return False
+        invoices = self.invoice_ids.filtered(lambda move: move.move_type == "out_invoice" and move.state == "posted")
+        return bool(invoices) and all(move.payment_state in ("paid", "in_payment") for move in invoices)
 
     def _clinic_card_discount(self):
         """(discount %, categories it is limited to) the patient's card gives on this order."""

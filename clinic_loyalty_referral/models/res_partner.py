@@ -1,122 +1,171 @@
-import secrets
-
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import AccessError
 
-from odoo.addons.clinic_loyalty.tools.guard import is_server_write, server_write
-
-# Unambiguous characters only: a receptionist types the code a patient reads aloud.
-CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-CODE_LENGTH = 8
+# Who referred whom is a patient's personal data: the front desk's, not every employee's or portal user's.
+FRONT_DESK = "clinic_loyalty.group_clinic_loyalty_user"
 
 
 class ResPartner(models.Model):
     _inherit = "res.partner"
 
+    clinic_referrer_id = fields.Many2one(
+        "clinic.referrer", compute="_compute_clinic_referrer_id", string="As Referrer", groups=FRONT_DESK
+    )
     referral_code = fields.Char(
-        copy=False,
-        index="btree_not_null",
+        compute="_compute_clinic_referrer_id",
+        search="_search_referral_code",
+        inverse="_inverse_referral_code",
+        groups=FRONT_DESK,
         help="Code this patient gives to the people they refer to the clinic.",
     )
-    referred_by_id = fields.Many2one(
-        comodel_name="res.partner",
-        index="btree_not_null",
-        tracking=True,
-        help="Who referred this patient. A patient has one referrer, set once.",
+    referral_count = fields.Integer(
+        compute="_compute_clinic_referrer_id", string="Patients Referred", groups=FRONT_DESK
     )
-    referral_count = fields.Integer(compute="_compute_referral_count", string="Referrals")
+    clinic_referral_id = fields.Many2one(
+        "clinic.referral",
+        compute="_compute_clinic_referral_id",
+        string="Referral",
+        help="How this patient came to the clinic, in the current company.",
+        groups=FRONT_DESK,
+    )
+    clinic_referred_by_id = fields.Many2one(
+        "clinic.referrer",
+        compute="_compute_clinic_referral_id",
+        search="_search_clinic_referred_by_id",
+        string="Referred By",
+        groups=FRONT_DESK,
+    )
+    clinic_referral_code_entry = fields.Char(
+        string="Came With Code",
+        compute="_compute_clinic_referral_id",
+        inverse="_inverse_clinic_referral_code_entry",
+        help="The referral code the patient gave; checked and recorded when saved.",
+        groups=FRONT_DESK,
+    )
 
-    _sql_constraints = [
-        ("referral_code_unique", "UNIQUE(referral_code)", "A referral code must be unique."),
-    ]
-
-    def _compute_referral_count(self):
-        counts = dict(self._read_group([("referred_by_id", "in", self.ids)], ["referred_by_id"], ["__count"]))
+    def _compute_clinic_referrer_id(self):
+        referrers = (
+            self.env["clinic.referrer"].sudo().search([("kind", "=", "patient"), ("partner_id", "in", self.ids)])
+        )
+        by_partner = {referrer.partner_id.id: referrer for referrer in referrers}
         for partner in self:
-            partner.referral_count = counts.get(partner, 0)
+            referrer = by_partner.get(partner.id, self.env["clinic.referrer"])
+            partner.clinic_referrer_id = referrer
+            partner.referral_code = referrer.code
+            partner.referral_count = referrer.referral_count
 
-    @api.constrains("referred_by_id")
-    def _check_referred_by_id(self):
-        for partner in self.filtered("referred_by_id"):
-            referrer = partner.referred_by_id
-            reason = None
-            if referrer == partner:
-                reason = self.env._("a patient cannot refer themselves")
-            elif partner.clinic_household_id and referrer.clinic_household_id == partner.clinic_household_id:
-                reason = self.env._(
-                    "both belong to the household %(household)s",
-                    household=partner.clinic_household_id.name,
-                )
-            elif set(partner._clinic_phones()) & set(referrer._clinic_phones()):
-                reason = self.env._("both have the same phone number")
-            if reason:
-                raise ValidationError(
-                    self.env._(
-                        "%(referrer)s cannot be recorded as the referrer of %(patient)s: %(reason)s.",
-                        referrer=referrer.display_name,
-                        patient=partner.display_name,
-                        reason=reason,
-                    )
-                )
+    def _search_referral_code(self, operator, value):
+        # As the user: whoever may not read referrers does not find patients by their code either.
+        referrers = self.env["clinic.referrer"].search([("kind", "=", "patient"), ("code", operator, value)])
+        return [("id", "in", referrers.partner_id.ids)]
+
+    def _inverse_referral_code(self):
+        if all((partner.referral_code or False) == (partner.clinic_referrer_id.code or False) for partner in self):
+            return  # a form saving the code it shows
+        raise AccessError(
+            self.env._(
+                "Referral codes are given by the clinic and never typed: a loyalty manager gives a referrer a new "
+                "code from the referrer's form, and the old one keeps working."
+            )
+        )
+
+    def _compute_clinic_referral_id(self):
+        referrals = (
+            self.env["clinic.referral"]
+            .sudo()
+            .search([("newcomer_id", "in", self.ids), ("company_id", "=", self.env.company.id)])
+        )
+        by_partner = {referral.newcomer_id.id: referral for referral in referrals}
+        for partner in self:
+            referral = by_partner.get(partner.id, self.env["clinic.referral"])
+            partner.clinic_referral_id = referral
+            partner.clinic_referred_by_id = referral.referrer_id
+            partner.clinic_referral_code_entry = referral.code_used
+
+    def _search_clinic_referred_by_id(self, operator, value):
+        referrers = self.env["clinic.referrer"]._search(
+            [("id", operator, value)] if isinstance(value, int | list) else [("name", operator, value)]
+        )
+        referrals = self.env["clinic.referral"].search([("referrer_id", "in", referrers)])
+        return [("id", "in", referrals.newcomer_id.ids)]
+
+    def _inverse_clinic_referral_code_entry(self):
+        for partner in self:
+            code = partner.clinic_referral_code_entry
+            if code and code != partner.clinic_referral_id.code_used:
+                partner._clinic_record_referral(code, "desk")
 
     @api.model_create_multi
     def create(self, vals_list):
-        for vals in vals_list:
-            self._clinic_check_referral_vals(vals)
         partners = super().create(vals_list)
-        partners.filtered(lambda p: p.is_patient and not p.referral_code)._assign_referral_code()
+        partners.filtered("is_patient")._clinic_ensure_referrer()
         return partners
 
     def write(self, vals):
-        self._clinic_check_referral_vals(vals)
-        if "referred_by_id" in vals:
-            for partner in self:
-                if partner.referred_by_id and partner.referred_by_id.id != vals["referred_by_id"]:
-                    raise ValidationError(
-                        self.env._(
-                            "%(patient)s was already referred by %(referrer)s; a patient has one referrer.",
-                            patient=partner.display_name,
-                            referrer=partner.referred_by_id.display_name,
-                        )
-                    )
         result = super().write(vals)
         if vals.get("is_patient"):
-            self.filtered(lambda p: not p.referral_code)._assign_referral_code()
+            self._clinic_ensure_referrer()
         return result
 
     def action_assign_referral_code(self):
+        """Give the selected patients their referral code (those enrolled before the module)."""
         if not self.env.user.has_group("clinic_loyalty.group_clinic_loyalty_user"):
             raise AccessError(self.env._("Only the clinic's front desk (Loyalty User) gives referral codes."))
         self.check_access("write")
-        self.filtered(lambda p: not p.referral_code)._assign_referral_code()
+        self.filtered("is_patient")._clinic_ensure_referrer()
         return True
 
-    def _clinic_check_referral_vals(self, vals):
-        """A referral code is given by the server and changed only by a loyalty manager; the
-        front desk records who referred a patient."""
-        if self.env.su or is_server_write(self.env):
-            return
-        user = self.env.user
-        if "referral_code" in vals and not user.has_group("clinic_loyalty.group_clinic_loyalty_manager"):
-            raise AccessError(self.env._("Referral codes are given by the clinic; only a loyalty manager changes one."))
-        if vals.get("referred_by_id") and not user.has_group("clinic_loyalty.group_clinic_loyalty_user"):
-            raise AccessError(self.env._("Only the clinic's front desk (Loyalty User) records who referred a patient."))
+    def action_clinic_record_referral(self, code, source="desk"):
+        """The front desk (the partner form, the POS referral button) records the code this
+        patient came with. Returns the patient's referral figures as the POS shows them;
+        refuses with the reason, writing nothing."""
+        self.ensure_one()
+        self._clinic_record_referral(code, "pos" if source == "pos" else "desk")
+        return self.clinic_referral_info()
 
-    def _assign_referral_code(self):
-        for partner in self:
-            server_write(partner).referral_code = self._new_referral_code()
+    def _clinic_record_referral(self, code, source):
+        self.ensure_one()
+        Referral = self.env["clinic.referral"]
+        Referral._clinic_check_front_desk()
+        self.check_access("write")
+        return Referral._clinic_record(self, code, source)
 
-    @api.model
-    def _new_referral_code(self):
-        while True:
-            code = "".join(secrets.choice(CODE_ALPHABET) for _i in range(CODE_LENGTH))
-            if not self.with_context(active_test=False).sudo().search_count([("referral_code", "=", code)]):
-                return code
+    def clinic_referral_info(self):
+        """What the POS panel shows of the patient's referrals: their code, how many patients
+        they brought, who referred them, and why rewards are off where they are."""
+        self.ensure_one()
+        # The front desk's view: it names the referrer in full (personal data).
+        self.env["clinic.referral"]._clinic_check_front_desk()
+        self.check_access("read")
+        self = self.sudo()
+        referrer = self.clinic_referrer_id
+        referral = self.clinic_referral_id
+        program = self.env["clinic.referral.program"]._clinic_for(self.env.company)
+        states = dict(referral._fields["state"]._description_selection(self.env))
+        return {
+            "code": referrer.code or "",
+            "referred": referrer.referral_count,
+            "qualified": referrer.qualified_count,
+            "referred_by": referral.referrer_id.name or "",
+            "referral_state": states.get(referral.state, ""),
+            "can_enter_code": bool(
+                not referral
+                and self.is_patient
+                and not self.env["clinic.referral"]._clinic_has_paid_orders(self, self.env.company)
+            ),
+            "rewards_off": program._clinic_rewards_off_reason() or "",
+        }
 
-    @api.model
-    def _find_by_referral_code(self, code):
-        """The partner owning ``code``, typed in any case and with stray spaces."""
-        normalised = (code or "").strip().upper().replace(" ", "")
-        if not normalised:
-            return self.browse()
-        return self.search([("referral_code", "=", normalised)], limit=1)
+    def _clinic_ensure_referrer(self):
+        """Each patient refers under their own code, from the day they are enrolled."""
+        Referrer = self.env["clinic.referrer"].sudo()
+        have = Referrer.with_context(active_test=False).search(
+            [("kind", "=", "patient"), ("partner_id", "in", self.ids)]
+        )
+        missing = self - have.partner_id
+        return Referrer.create(
+            [
+                {"kind": "patient", "partner_id": p.id, "name": p.name or "", "company_id": p.company_id.id}
+                for p in missing
+            ]
+        )

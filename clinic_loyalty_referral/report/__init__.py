@@ -1,0 +1,1 @@
+from . import clinic_referrer_report
