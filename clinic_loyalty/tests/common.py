@@ -1,3 +1,4 @@
+import json
 from contextlib import contextmanager
 
 from odoo.tests import new_test_user
@@ -18,6 +19,31 @@ class ExactQueryCount:
         with self.assertQueryCount(queries):
             yield
         self.assertEqual(self.cr.sql_log_count - count0, queries, "Query count less than expected")
+
+
+class RpcCallMixin:
+    """For HttpCase tests: call a model's method over JSON-RPC as a given user, as a browser
+    or a script would, with any arguments and context."""
+
+    def _rpc(self, user, model, method, *args, context=None, **kwargs):
+        """Call ``model.method`` as ``user`` (password = login): (result, error name, error message)."""
+        if getattr(self, "_logged_in", None) != user.login:
+            self.authenticate(user.login, user.login)
+            self._logged_in = user.login
+        params = {
+            "model": model,
+            "method": method,
+            "args": list(args),
+            "kwargs": {**kwargs, "context": {"lang": "en_US", **(context or {})}},
+        }
+        body = self.url_open(
+            "/web/dataset/call_kw",
+            data=json.dumps({"jsonrpc": "2.0", "method": "call", "id": 1, "params": params}),
+            headers={"Content-Type": "application/json"},
+        ).json()
+        if "error" in body:
+            return None, body["error"]["data"]["name"], body["error"]["data"]["message"]
+        return body["result"], None, None
 
 
 class ClinicLoyaltyCommon(ExactQueryCount, BaseCommon):

@@ -6,7 +6,6 @@ dishonest client would send; each refusal is checked for its exception class and
 and for nothing having been written. The legitimate calls of each role still succeed.
 """
 
-import json
 import uuid
 
 from odoo import fields
@@ -14,13 +13,15 @@ from odoo.tests import new_test_user, tagged
 
 from odoo.addons.point_of_sale.tests.test_frontend import TestPointOfSaleHttpCommon
 
+from .common import RpcCallMixin
+
 ACCESS = "odoo.exceptions.AccessError"
 USER = "odoo.exceptions.UserError"
 VALIDATION = "odoo.exceptions.ValidationError"
 
 
 @tagged("post_install", "-at_install")
-class TestRpcBoundary(TestPointOfSaleHttpCommon):
+class TestRpcBoundary(RpcCallMixin, TestPointOfSaleHttpCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -110,27 +111,6 @@ class TestRpcBoundary(TestPointOfSaleHttpCommon):
         )
 
     # Helpers ---------------------------------------------------------------------------
-
-    def _rpc(self, user, model, method, *args, context=None, **kwargs):
-        """Call ``model.method`` as ``user`` over JSON-RPC: (result, error name, error message)."""
-        if getattr(self, "_logged_in", None) != user.login:
-            self.authenticate(user.login, user.login)
-            self._logged_in = user.login
-        params = {
-            "model": model,
-            "method": method,
-            "args": list(args),
-            "kwargs": {**kwargs, "context": {"lang": "en_US", **(context or {})}},
-        }
-        response = self.url_open(
-            "/web/dataset/call_kw",
-            data=json.dumps({"jsonrpc": "2.0", "method": "call", "id": 1, "params": params}),
-            headers={"Content-Type": "application/json"},
-        )
-        body = response.json()
-        if "error" in body:
-            return None, body["error"]["data"]["name"], body["error"]["data"]["message"]
-        return body["result"], None, None
 
     def _money(self):
         """Everything a refused call must leave as it was."""

@@ -1,6 +1,5 @@
 """Selling a package product gives the patient one package per unit, once."""
 
-import json
 from datetime import date
 
 from dateutil.relativedelta import relativedelta
@@ -11,6 +10,7 @@ from odoo.exceptions import UserError
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools import mute_logger
 
+from odoo.addons.clinic_loyalty.tests.common import RpcCallMixin
 from odoo.addons.point_of_sale.tests.common import TestPoSCommon
 
 
@@ -180,7 +180,7 @@ class TestPackageSaleOrder(PackageSaleCase, TestPoSCommon):
 
 
 @tagged("post_install", "-at_install")
-class TestPackageRpcBoundary(PackageSaleCase, HttpCase):
+class TestPackageRpcBoundary(RpcCallMixin, PackageSaleCase, HttpCase):
     """Over JSON-RPC a package is read-only: its counters, dates, owner and price stay what
     the sale made them, whoever asks and with whatever context."""
 
@@ -213,14 +213,8 @@ class TestPackageRpcBoundary(PackageSaleCase, HttpCase):
         cls.package = cls.env["clinic.package"].sudo().search([("partner_id", "=", cls.patient.id)])
 
     def _rpc(self, user, model, method, *args, **kwargs):
-        self.authenticate(user.login, user.login)
-        params = {"model": model, "method": method, "args": list(args), "kwargs": kwargs}
-        body = self.url_open(
-            "/web/dataset/call_kw",
-            data=json.dumps({"jsonrpc": "2.0", "method": "call", "id": 1, "params": params}),
-            headers={"Content-Type": "application/json"},
-        ).json()
-        return body.get("result"), body.get("error", {}).get("data", {}).get("name")
+        """(result, error name) of the call over JSON-RPC as ``user``."""
+        return super()._rpc(user, model, method, *args, **kwargs)[:2]
 
     def test_nobody_changes_a_package_over_rpc(self):
         stranger = self.env["res.partner"].create({"name": "Stranger"})

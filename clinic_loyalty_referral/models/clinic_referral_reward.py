@@ -155,31 +155,27 @@ class ClinicReferralReward(models.Model):
 
     def action_approve(self):
         """Commissions checked by the manager become payable."""
-        self._clinic_check_manager()
-        wrong = self.filtered(lambda r: r.kind != "commission" or r.state != "pending")
+        wrong = self._clinic_payout_step("pending", {"state": "payable"})
         if wrong:
-            raise UserError(
-                self.env._(
-                    "Only pending commissions can be approved (%(rewards)s).",
-                    rewards=", ".join(wrong.mapped("display_name")),
-                )
-            )
-        self.sudo().write({"state": "payable"})
+            raise UserError(self.env._("Only pending commissions can be approved (%(rewards)s).", rewards=wrong))
         return True
 
     def action_mark_paid(self):
         """The manager paid these commissions out (outside Odoo or by a vendor bill)."""
-        self._clinic_check_manager()
-        wrong = self.filtered(lambda r: r.kind != "commission" or r.state != "payable")
+        vals = {"state": "paid", "paid_date": fields.Date.context_today(self), "paid_by_id": self.env.uid}
+        wrong = self._clinic_payout_step("payable", vals)
         if wrong:
-            raise UserError(
-                self.env._(
-                    "Only payable commissions can be marked paid (%(rewards)s).",
-                    rewards=", ".join(wrong.mapped("display_name")),
-                )
-            )
-        self.sudo().write({"state": "paid", "paid_date": fields.Date.context_today(self), "paid_by_id": self.env.uid})
+            raise UserError(self.env._("Only payable commissions can be marked paid (%(rewards)s).", rewards=wrong))
         return True
+
+    def _clinic_payout_step(self, state, vals):
+        """Move commissions in ``state`` on (``vals``), as a manager; or name those that are not."""
+        self._clinic_check_manager()
+        wrong = self.filtered(lambda r: r.kind != "commission" or r.state != state)
+        if wrong:
+            return ", ".join(wrong.mapped("display_name"))
+        self.sudo().write(vals)
+        return None
 
     @api.depends("kind", "referral_id", "amount")
     def _compute_display_name(self):

@@ -144,6 +144,16 @@ class TestReferralRewards(ReferralCommon):
         self.assertEqual(coupon.expiration_date, referral.deadline)
         self.assertEqual(self._balances(), (0, 0))
 
+    def test_a_paid_visit_of_a_patient_nobody_referred_costs_one_query(self):
+        order = self._visit(2200, partner=self.referrer)
+        Referral = self.env["clinic.referral"]
+        with self.assertExactQueryCount(1):  # is this patient a referred newcomer? (the programme is cached)
+            Referral._clinic_visit_paid(order)
+        self.referral_program.active = False
+        Referral._clinic_visit_paid(order)
+        with self.assertExactQueryCount(0):  # no referral programme: nothing to ask
+            Referral._clinic_visit_paid(order)
+
     # Refunds ---------------------------------------------------------------------------
 
     def test_a_credit_note_takes_back_its_share_and_a_full_one_reverses_the_referral(self):

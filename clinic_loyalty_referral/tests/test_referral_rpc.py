@@ -6,10 +6,10 @@ in as each role and send the calls a curious or dishonest client would send; eac
 is checked for its exception class and message, and for nothing having been written.
 """
 
-import json
-
 from odoo import fields
 from odoo.tests import HttpCase, new_test_user, tagged
+
+from odoo.addons.clinic_loyalty.tests.common import RpcCallMixin
 
 from .common import ReferralCommon
 
@@ -21,7 +21,7 @@ CRAFTED_CONTEXT = {"clinic_server_write": True, "active_test": False}
 
 
 @tagged("post_install", "-at_install")
-class TestReferralRpc(ReferralCommon, HttpCase):
+class TestReferralRpc(RpcCallMixin, ReferralCommon, HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -70,26 +70,6 @@ class TestReferralRpc(ReferralCommon, HttpCase):
         cls.env.flush_all()
 
     # Helpers ---------------------------------------------------------------------------
-
-    def _rpc(self, user, model, method, *args, context=None, **kwargs):
-        """Call ``model.method`` as ``user`` over JSON-RPC: (result, error name, error message)."""
-        if getattr(self, "_logged_in", None) != user.login:
-            self.authenticate(user.login, user.login)
-            self._logged_in = user.login
-        params = {
-            "model": model,
-            "method": method,
-            "args": list(args),
-            "kwargs": {**kwargs, "context": {"lang": "en_US", **(context or {})}},
-        }
-        body = self.url_open(
-            "/web/dataset/call_kw",
-            data=json.dumps({"jsonrpc": "2.0", "method": "call", "id": 1, "params": params}),
-            headers={"Content-Type": "application/json"},
-        ).json()
-        if "error" in body:
-            return None, body["error"]["data"]["name"], body["error"]["data"]["message"]
-        return body["result"], None, None
 
     def _money(self):
         """Everything about referrals a refused call must leave as it was."""
