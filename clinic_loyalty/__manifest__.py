@@ -3,7 +3,7 @@
 {
     "name": "Clinic Loyalty",
     "summary": "Loyalty cards, bonus points, tiers and family memberships for clinics",
-    "version": "18.0.1.3.0",
+    "version": "18.0.1.4.0",
     "category": "Sales/Loyalty",
     "website": "https://github.com/clinic-loyalty/clinic-loyalty",
     "author": "Clinic Loyalty contributors",
@@ -17,6 +17,8 @@
         "data/ir_cron.xml",
         "data/mail_template_data.xml",
         "data/sms_template_data.xml",
+        "data/clinic_recall_data.xml",
+        "data/clinic_loyalty_metric_mail_data.xml",
         "report/loyalty_card_report.xml",
         "views/clinic_loyalty_ledger_views.xml",
         "views/loyalty_program_views.xml",
@@ -28,6 +30,10 @@
         "wizards/clinic_loyalty_household_member_views.xml",
         "views/clinic_loyalty_household_views.xml",
         "views/res_config_settings_views.xml",
+        "views/clinic_loyalty_grade_views.xml",
+        "views/clinic_loyalty_metric_views.xml",
+        "views/clinic_loyalty_recall_views.xml",
+        "views/clinic_loyalty_campaign_views.xml",
         "views/menus.xml",
     ],
     "demo": [
@@ -37,6 +43,7 @@
         "demo/res_partner_demo.xml",
         "demo/pos_config_demo.xml",
         "demo/sale_order_demo.xml",
+        "demo/segments_demo.xml",
     ],
     "assets": {
         "point_of_sale._assets_pos": [

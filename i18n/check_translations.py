@@ -23,6 +23,8 @@ import polib
 REPO = Path(__file__).resolve().parent.parent
 LANGUAGES = ("ru", "zh_CN")
 PLACEHOLDER = re.compile(r"%\([a-z_]+\)[sd]|%[sd]")
+# Placeholders of texts the clinic writes (call scripts: {patient}): names, not wording.
+BRACE_PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
 # English inflections the glossary's terms take in messages (cards, enrolled, enrolment...).
 ENGLISH_SUFFIXES = r"(?:s|es|ed|ing|ment|led|ling)?"
 
@@ -79,7 +81,7 @@ def check_addon(addon_dir, glossary):
                 problems.append(f"{where} changes the placeholders")
             if _is_code(entry.msgid):
                 continue
-            wording = PLACEHOLDER.sub("", entry.msgid)
+            wording = BRACE_PLACEHOLDER.sub("", PLACEHOLDER.sub("", entry.msgid))
             for term, pattern, expected, wanted in glossary:
                 if pattern.search(wording) and not expected[lang].search(found.msgstr):
                     problems.append(f"{where} translates {term!r} without the glossary term {wanted[lang]!r}")

@@ -15,7 +15,17 @@ from . import clinic_loyalty_membership_plan
 from . import non_earning_products
 from . import clinic_loyalty_household
 from . import res_partner
+from . import clinic_loyalty_grade
+from . import res_partner_segment
 from . import sale_order
 from . import sale_order_line
 from . import account_move
 from . import pos_order
+from . import product_recall
+from . import res_company_recall
+from . import res_config_settings_recall
+from . import clinic_loyalty_recall
+from . import clinic_loyalty_campaign
+from . import sale_order_recall
+from . import pos_order_recall
+from . import clinic_loyalty_metric

@@ -16,3 +16,23 @@ class ResCompany(models.Model):
         help="The front desk adds and removes household members when the holder's card is presented "
         "(scanned or typed). Without it, only loyalty managers change households.",
     )
+    # Segments and programme metrics (see tools/visits.py for what a visit is).
+    clinic_program_launch_date = fields.Date(
+        string="Programme Launch Date",
+        help="Day the loyalty programme started: metrics compare the periods before and after it.",
+    )
+    clinic_pilot_tag_id = fields.Many2one(
+        comodel_name="res.partner.category",
+        string="Pilot Group",
+        help="Patients with this tag form the pilot group that metrics compare with the rest.",
+    )
+    clinic_active_patient_months = fields.Integer(
+        string="Active Patient Window (months)",
+        default=12,
+        help="A person is a patient at a date when they had a paid visit in this many months before it.",
+    )
+    clinic_grade_months = fields.Integer(
+        string="Grade Period (months)",
+        default=12,
+        help="Patients are graded by what they paid over this many months, net of refunds.",
+    )

@@ -12,3 +12,19 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.clinic_household_desk_members",
         readonly=False,
     )
+    clinic_program_launch_date = fields.Date(
+        related="company_id.clinic_program_launch_date",
+        readonly=False,
+    )
+    clinic_pilot_tag_id = fields.Many2one(
+        related="company_id.clinic_pilot_tag_id",
+        readonly=False,
+    )
+    clinic_active_patient_months = fields.Integer(
+        related="company_id.clinic_active_patient_months",
+        readonly=False,
+    )
+    clinic_grade_months = fields.Integer(
+        related="company_id.clinic_grade_months",
+        readonly=False,
+    )

@@ -20,3 +20,7 @@ from . import test_pos_online_payment
 from . import test_query_budget
 from . import test_screens
 from . import test_demo
+from . import test_metrics
+from . import test_recall
+from . import test_campaign
+from . import test_grades

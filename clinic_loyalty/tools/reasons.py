@@ -21,6 +21,7 @@ MESSAGES = {
     "refund_deducted": _lt("%(reason)s (%(paid)s already spent, deducted from the money refunded)"),
     "refund_missing": _lt("%(reason)s (%(missing)s already spent, not taken back)"),
     "welcome": _lt("Welcome bonus"),
+    "recall_reward": _lt("Recall reward: came back by %(date)s"),
     "birthday": _lt("Birthday bonus %(year)s"),
     "moved_to": _lt("Moved to card %(card)s"),
     "moved_from": _lt("Moved from card %(card)s"),

@@ -12,14 +12,17 @@ patch(ClinicLoyaltyPanel.prototype, {
     setup() {
         super.setup(...arguments);
         this.dialog = useService("dialog");
-        // A patient shown without being selected from the list (a scanned card) is read too.
+        // Read afresh each time the panel shows a patient with a clinic card (selected from
+        // the list or scanned); other customers and other programmes ask nothing.
         useEffect(
-            (partnerId) => {
-                if (partnerId) {
-                    this.pos.clinicLoadReferralInfo(this.props.partner).then(() => this.render());
+            (partnerId, cardId) => {
+                if (partnerId && cardId) {
+                    this.pos
+                        .clinicLoadReferralInfo(this.props.partner, {refresh: true})
+                        .then(() => this.render());
                 }
             },
-            () => [this.props.partner?.id]
+            () => [this.props.partner?.id, this.info?.card_id]
         );
     },
     /** The patient's referral figures as the server gave them (none while they are read). */

@@ -3,20 +3,12 @@ import {PosStore} from "@point_of_sale/app/store/pos_store";
 
 // Referrals at the front desk. No referral figure is loaded with the POS: the selected
 // patient's (their code, the patients they brought, who referred them) come from the
-// server (res.partner.clinic_referral_info) when the patient is selected, as their card does.
+// server (res.partner.clinic_referral_info) when the loyalty panel shows their clinic card.
 patch(PosStore.prototype, {
     async setup() {
         this.clinicReferralInfo = {};
         this.clinicReferralLoading = {};
         await super.setup(...arguments);
-    },
-    async selectPartner() {
-        const result = await super.selectPartner(...arguments);
-        const partner = this.get_order()?.get_partner();
-        if (partner) {
-            await this.clinicLoadReferralInfo(partner, {refresh: true});
-        }
-        return result;
     },
     /**
      * The patient's referral figures, read once per selection: a read under way (the panel
