@@ -33,5 +33,6 @@
     },
     "demo": ["demo/referral_demo.xml"],
     "post_init_hook": "post_init_hook",
+    "uninstall_hook": "uninstall_hook",
     "installable": True,
 }
