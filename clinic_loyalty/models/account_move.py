@@ -20,11 +20,12 @@ class AccountMove(models.Model):
         return result
 
     def _clinic_reverse_refunded_orders(self):
-        """A credit note reverses the loyalty of the orders it refunds, in proportion.
+        """A credit note reverses what each sales order line it credits did, in proportion.
 
-        The share refunded of an order is the credit note's amount on the order's service
-        and product lines over those lines' total: refunding one of two equal services
-        takes back half of the points earned and gives back half of the points spent.
+        Each credited line gives back its own record: crediting the consultation of an
+        order takes back the consultation's points, not a share of the order's; crediting a
+        line that earned nothing takes back nothing. The credit note's share of a clinic
+        points line gives those points back.
         """
         for refund in self:
             refunded, points_lines = {}, {}
@@ -32,22 +33,19 @@ class AccountMove(models.Model):
                 for sale_line in line.sale_line_ids:
                     order = sale_line.order_id
                     if sale_line.reward_id:
-                        # The credit note's share of a clinic points line gives those points back.
                         if sale_line.reward_id.program_id.clinic_bonus and sale_line.price_subtotal:
                             part = line.price_subtotal / sale_line.price_subtotal
                             points_lines.setdefault(order, []).append((sale_line, part))
                         continue
-                    refunded[order] = refunded.get(order, 0.0) + line._clinic_refunded_value(sale_line)
+                    shares = refunded.setdefault(order, {})
+                    shares[sale_line.id] = shares.get(sale_line.id, 0.0) + line._clinic_refunded_fraction(sale_line)
                     # A membership sold by the order loses the period the credit note refunds.
                     self.env["clinic.loyalty.household"]._clinic_revoke_period(
                         order._clinic_membership_key(sale_line), refund.name
                     )
-            for order, amount in refunded.items():
-                gross = sum(order._clinic_product_lines().mapped("price_total"))
-                if gross <= 0 or amount <= 0:
-                    continue
+            for order, shares in refunded.items():
                 order._clinic_reverse(
-                    min(amount / gross, 1.0),
+                    shares,
                     f"account.move:{refund.id}",
                     reasons.reason("order_refund", refund=refund.name, order=order.name),
                     refund=refund,
@@ -58,8 +56,11 @@ class AccountMove(models.Model):
 class AccountMoveLine(models.Model):
     _inherit = "account.move.line"
 
-    def _clinic_refunded_value(self, sale_line):
-        """What this credit note line takes back of ``sale_line``'s sale, for the share of the
-        order's points it reverses: the amount credited (an addon may count otherwise)."""
+    def _clinic_refunded_fraction(self, sale_line):
+        """The share of ``sale_line`` this credit note line refunds (0 to 1): the money it
+        credits over what the line cost (a credit of part of the price refunds that part;
+        an addon may count otherwise)."""
         self.ensure_one()
-        return self.price_total
+        if not sale_line.price_total:
+            return 0.0
+        return min(max(self.price_total / sale_line.price_total, 0.0), 1.0)

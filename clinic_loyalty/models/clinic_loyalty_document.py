@@ -45,6 +45,15 @@ class ClinicLoyaltyDocument(models.AbstractModel):
         """[(product category id, amount paid for the line incl. taxes)] of the lines that earn."""
         raise NotImplementedError
 
+    # Field of a line record (clinic.loyalty.line.record) pointing to a line of this
+    # document; None: the document has no lines of its own (it is reversed as a whole).
+    _clinic_record_line_field = None
+
+    def _clinic_record_lines(self):
+        """The document's lines that earn, in the order of :meth:`_clinic_earning_lines`:
+        each gets a record of what it did (empty: the document keeps no line records)."""
+        return
+
     def _clinic_discounts(self):
         """Money the document's reward lines took off (points, coupons; not gift cards or e-wallets)."""
         raise NotImplementedError
@@ -80,7 +89,9 @@ class ClinicLoyaltyDocument(models.AbstractModel):
         """Post what the document earns on ``card``, once; move the tier; tell the patient."""
         self.ensure_one()
         figures = self._clinic_compute_earning(card)
-        if float_is_zero(figures["points"], precision_digits=2) and float_is_zero(figures["paid"], precision_digits=2):
+        # Only money paid is a paid visit: a refund, or an order paid nothing, earns nothing
+        # and counts nothing towards tiers.
+        if float_compare(figures["paid"], 0, precision_digits=2) <= 0:
             return self.env["clinic.loyalty.ledger"]
         card = card.sudo()
         origin = self._clinic_origin()
@@ -95,6 +106,9 @@ class ClinicLoyaltyDocument(models.AbstractModel):
             origin=origin,
             amount=figures["paid"],
             document=self,
+            line_records=self._clinic_line_record_vals(
+                "earn", [{"points": points, "amount": paid, "rate": rate} for points, paid, rate in figures["lines"]]
+            ),
         )
         if created:
             # One notice per visit: the earning's says the new tier too, if the order moved it.
@@ -124,6 +138,10 @@ class ClinicLoyaltyDocument(models.AbstractModel):
         self.ensure_one()
         if float_is_zero(points, precision_digits=2):
             return self.env["clinic.loyalty.ledger"]
+        # Each line's share of the points payment, in proportion to what the line costs: a
+        # refund of the line gives back its share.
+        amounts = [amount for _categ, amount in self._clinic_earning_lines()]
+        shares = self.env["clinic.loyalty.line.record"]._clinic_split(-points, amounts)
         return card.sudo()._clinic_post(
             "spend",
             -points,
@@ -131,7 +149,66 @@ class ClinicLoyaltyDocument(models.AbstractModel):
             source_key=self._clinic_key("spend"),
             origin=self._clinic_origin(),
             document=self,
+            line_records=self._clinic_line_record_vals("spend", [{"points": share} for share in shares]),
         )
+
+    def _clinic_line_record_vals(self, kind, shares):
+        """Values of the records of what each of the document's lines did (see
+        ``clinic.loyalty.line.record``): ``shares`` are each line's figures, in the order of
+        :meth:`_clinic_record_lines`. Empty for a document without lines."""
+        lines = self._clinic_record_lines()
+        field = self._clinic_record_line_field
+        if not lines or not field:
+            return []
+        return [
+            {
+                "kind": kind,
+                "sale_line_id": None,
+                "pos_line_id": None,
+                "reversed_record_id": None,
+                "qty": self._clinic_record_qty(doc_line),
+                "amount": 0.0,
+                "points": 0.0,
+                "rate": 0.0,
+                **share,
+                field: doc_line.id,
+            }
+            for doc_line, share in zip(lines, shares, strict=True)
+        ]
+
+    def _clinic_record_qty(self, line):
+        """Quantity of one of the document's lines (in the unit a refund counts in)."""
+        return 1.0
+
+    def _clinic_refunded_ratio(self, refunded):
+        """The share of the money the document was paid that ``refunded`` returns: a number
+        (0 to 1), or {line id: share of that line refunded}, each line weighed by the money
+        its record says it counted as paid (by its amount when it has no record)."""
+        if not isinstance(refunded, dict):
+            return min(max(refunded, 0.0), 1.0)
+        field = self._clinic_record_line_field
+        earned = self._clinic_posted_lines().filtered(lambda line: line.kind == "earn")
+        records = (
+            self.env["clinic.loyalty.line.record"]
+            .sudo()
+            .search([("ledger_id", "in", earned.ids), ("reversed_record_id", "=", False)])
+            if earned and field
+            else []
+        )
+        if records:
+            weighed = [(record[field].id, record.amount) for record in records]
+        else:
+            weighed = [
+                (line.id, amount)
+                for line, (_categ, amount) in zip(
+                    self._clinic_record_lines() or [], self._clinic_earning_lines(), strict=False
+                )
+            ]
+        gross = sum(amount for _line, amount in weighed)
+        if gross <= 0:
+            return 0.0
+        value = sum(amount * min(max(refunded.get(line, 0.0), 0.0), 1.0) for line, amount in weighed)
+        return min(value / gross, 1.0)
 
     def _clinic_posted_lines(self):
         """The spending and earning lines the ledger holds for this document (every card)."""
@@ -149,27 +226,60 @@ class ClinicLoyaltyDocument(models.AbstractModel):
         each worth that part of the points the line cost."""
         return sum(line.points_cost * min(max(part, 0.0), 1.0) for line, part in pairs)
 
-    def _clinic_reversal_plan(self, ratio, settled=0.0, given_back=None):
-        """What reversing ``ratio`` of the document changes, per posted line, without posting.
+    def _clinic_line_shares(self, line, refunded):
+        """[(record, points, amount)]: what reversing ``refunded`` takes of each line record
+        of the ledger ``line`` (points and money as magnitudes), never more than is left of
+        the record. None when the line has no records (posted before line records existed,
+        or a document without lines)."""
+        records = (
+            self.env["clinic.loyalty.line.record"]
+            .sudo()
+            .search([("ledger_id", "=", line.id), ("reversed_record_id", "=", False)])
+        )
+        if not records:
+            return None
+        field = self._clinic_record_line_field
+        shares = []
+        for record, (points_left, amount_left) in records._clinic_left().items():
+            if isinstance(refunded, dict):
+                part = refunded.get(record[field].id, 0.0) if field else 0.0
+            else:
+                part = refunded
+            part = min(max(part, 0.0), 1.0)
+            points = min(abs(record.points) * part, abs(points_left))
+            amount = min(max(record.amount, 0.0) * part, max(amount_left, 0.0))
+            if float_compare(points, 0, precision_digits=2) > 0 or float_compare(amount, 0, precision_digits=2) > 0:
+                shares.append((record, points, amount))
+        return shares
 
-        ``[(line, points, amount, missing, settled)]``: a spending line gets back its share of
-        the points it spent, at most ``given_back`` points in all (a refund gives back the
-        points its points lines return, so money and points returned never exceed what the
-        patient paid for the items; None: the share, as a cancellation); an earning line gives
-        back its share of the points it earned (``points`` negative) and of the money it
-        counted (``amount``), never beyond what is left of it, so partial refunds add up to at
-        most the document. ``settled`` points
+    def _clinic_reversal_plan(self, refunded, settled=0.0, given_back=None):
+        """What reversing ``refunded`` of the document changes, per posted line, without posting.
+
+        ``refunded`` is the share of the document reversed (1.0: a cancellation) or, line by
+        line, ``{document line id: share of that line refunded}``: each line gives back
+        exactly what its record says it did, in proportion (a line that earned nothing takes
+        back nothing; a line at 20 % takes back its 20 %).
+
+        Answers ``[{"line", "points", "amount", "missing", "settled", "records"}]``: a
+        spending line gets back its lines' share of the points it spent, at most
+        ``given_back`` points in all (a refund gives back the points its points lines
+        return, so money and points returned never exceed what the patient paid for the
+        items; None: the share, as a cancellation); an earning line gives back its lines'
+        points (``points`` negative) and money counted (``amount``), never beyond what is
+        left of them, so partial refunds add up to at most the document. ``settled`` points
         were paid back in money by the refund (the POS deducts their value from the money
         returned): they are not taken from the card. What the card no longer holds is
-        ``missing``: a balance never goes below zero. Lines are taken in posting order and
-        each card's balance moves as they would post, so the plan is exactly what
-        :meth:`_clinic_reverse` posts, and what the POS shows before a refund is paid.
+        ``missing``: a balance never goes below zero. ``records`` are the line records and
+        the part of each reversed. Lines are taken in posting order and each card's balance
+        moves as they would post, so the plan is exactly what :meth:`_clinic_reverse`
+        posts, and what the POS shows before a refund is paid.
         """
         self.ensure_one()
         lines = self._clinic_posted_lines()
         if not lines:
             return []
         done = self.env["clinic.loyalty.ledger"].sudo().search([("reversed_line_id", "in", lines.ids)])
+        ratio = self._clinic_refunded_ratio(refunded)
         balances, plan = {}, []
         for line in lines:
             undone = done.filtered(lambda rev, line=line: rev.reversed_line_id == line)
@@ -178,18 +288,36 @@ class ClinicLoyaltyDocument(models.AbstractModel):
             if card not in balances:
                 card.invalidate_recordset(["points"])
                 balances[card] = card.points
+            shares = self._clinic_line_shares(line, refunded)
             if line.kind == "spend":
-                spent, restored = -line.points, sum(undone.mapped("points"))
-                to_restore = round_points(min(spent * ratio, spent - restored))
+                if shares is None:
+                    spent, restored = -line.points, sum(undone.mapped("points"))
+                    to_restore = min(spent * ratio, spent - restored)
+                else:
+                    to_restore = sum(points for _record, points, _amount in shares)
+                to_restore = round_points(to_restore)
                 if given_back is not None:
                     to_restore = round_points(min(to_restore, max(given_back, 0.0)))
                     given_back -= to_restore
                 if float_compare(to_restore, 0, precision_digits=2) > 0:
                     balances[card] += to_restore
-                    plan.append((line, to_restore, 0.0, 0.0, 0.0))
+                    plan.append(
+                        {
+                            "line": line,
+                            "points": to_restore,
+                            "amount": 0.0,
+                            "missing": 0.0,
+                            "settled": 0.0,
+                            "records": self._clinic_scaled_shares(shares, to_restore),
+                        }
+                    )
                 continue
-            to_take = min(line.points * ratio, line.points + sum(undone.mapped("points")))
-            to_refund = min(line.amount * ratio, line.amount + sum(undone.mapped("amount")))
+            if shares is None:
+                to_take = min(line.points * ratio, line.points + sum(undone.mapped("points")))
+                to_refund = min(line.amount * ratio, line.amount + sum(undone.mapped("amount")))
+            else:
+                to_take = sum(points for _record, points, _amount in shares)
+                to_refund = sum(amount for _record, _points, amount in shares)
             if (
                 float_compare(to_take, 0, precision_digits=2) <= 0
                 and float_compare(to_refund, 0, precision_digits=2) <= 0
@@ -200,32 +328,56 @@ class ClinicLoyaltyDocument(models.AbstractModel):
             take = round_points(max(min(to_take - paid, balances[card]), 0.0))
             missing = round_points(max(to_take - paid - take, 0.0))
             balances[card] -= take
-            plan.append((line, -take, -card.currency_id.round(to_refund), missing, paid))
+            plan.append(
+                {
+                    "line": line,
+                    "points": -take,
+                    "amount": -card.currency_id.round(to_refund),
+                    "missing": missing,
+                    "settled": paid,
+                    # The lines' records count what was settled and what was missing as
+                    # reversed too: the refund took the line's points back, in money or as a
+                    # shortfall the managers settle; a later refund never takes them again.
+                    "records": shares or [],
+                }
+            )
         return plan
 
-    def _clinic_reverse(self, ratio, event, reason, refund=None, settled=0.0, given_back=None):
-        """Give back ``ratio`` of what the document spent and take back ``ratio`` of what it earned.
+    @api.model
+    def _clinic_scaled_shares(self, shares, total):
+        """``shares`` of a spending line scaled to the ``total`` points actually given back."""
+        if not shares:
+            return []
+        planned = sum(points for _record, points, _amount in shares)
+        factor = min(total / planned, 1.0) if planned else 0.0
+        return [(record, points * factor, amount) for record, points, amount in shares]
 
-        ``reason`` is a message of ``tools.reasons`` (or a text) the reversal lines carry.
+    def _clinic_reverse(self, refunded, event, reason, refund=None, settled=0.0, given_back=None):
+        """Give back what ``refunded`` of the document spent and take back what it earned.
 
-        Cancellation (ratio 1), credit notes and POS refunds (the refunded share), as
-        planned by :meth:`_clinic_reversal_plan`. Each line is reversed on the card it was
-        posted on. If the patient has already spent the points it earned, the card is
-        emptied, the shortfall is written in the reason and the managers get a to-do
-        (unless the refund deducted its value from the money returned: ``settled``). A
-        refund gives back at most ``given_back`` spent points (see the plan).
-        ``refund`` (a POS refund, a credit note) is linked on the reversal lines; ``event``
-        makes each reversal happen once.
+        ``refunded`` is a share of the document or a share per line (see
+        :meth:`_clinic_reversal_plan`); ``reason`` is a message of ``tools.reasons`` (or a
+        text) the reversal lines carry.
+
+        Cancellation (1.0), credit notes and POS refunds (the lines refunded), as planned by
+        :meth:`_clinic_reversal_plan`. Each line is reversed on the card it was posted on,
+        and each line record gets a reversal record of the part reversed. If the patient
+        has already spent the points it earned, the card is emptied, the shortfall is
+        written in the reason and the managers get a to-do (unless the refund deducted its
+        value from the money returned: ``settled``). A refund gives back at most
+        ``given_back`` spent points (see the plan). ``refund`` (a POS refund, a credit note)
+        is linked on the reversal lines; ``event`` makes each reversal happen once.
         """
         self.ensure_one()
         Ledger = self.env["clinic.loyalty.ledger"].sudo()
         origin = self._clinic_origin()
         reversals = Ledger
-        for line, points, amount, missing, paid in self._clinic_reversal_plan(ratio, settled, given_back):
+        for step in self._clinic_reversal_plan(refunded, settled, given_back):
+            line, points, missing, paid = step["line"], step["points"], step["missing"], step["settled"]
             card = line.card_id
             key = f"{line.source_key}:undo:{event}"
             if line.kind == "spend":
-                reversals |= card._clinic_post(
+                reversal = card._clinic_post(
                     "reversal",
                     points,
                     reason,
@@ -235,28 +387,53 @@ class ClinicLoyaltyDocument(models.AbstractModel):
                     refund=refund,
                     reversed_line=line,
                     expiry_date=line._clinic_restored_expiry(),
+                    line_records=self._clinic_reversal_record_vals(step["records"], "spend"),
                 )
-                continue
-            line_reason = reason
-            if float_compare(paid, 0, precision_digits=2) > 0:
-                line_reason = reasons.reason("refund_deducted", reason=line_reason, paid=reasons.points(paid))
-            if float_compare(missing, 0, precision_digits=2) > 0:
-                line_reason = reasons.reason("refund_missing", reason=line_reason, missing=reasons.points(missing))
-                if not Ledger.search_count([("card_id", "=", card.id), ("source_key", "=", key)]):
-                    card._clinic_record_refund_shortfall(
-                        self, refund.display_name if refund else reasons.render(self.env, reason, card), missing
-                    )
-            reversals |= card._clinic_post(
-                "reversal",
-                points,
-                line_reason,
-                source_key=key,
-                origin=origin,
-                lots=line,
-                amount=amount,
-                document=self,
-                refund=refund,
-                reversed_line=line,
-            )
-            card._clinic_refresh_spend_and_tier(origin=origin)
+            else:
+                line_reason = reason
+                if float_compare(paid, 0, precision_digits=2) > 0:
+                    line_reason = reasons.reason("refund_deducted", reason=line_reason, paid=reasons.points(paid))
+                if float_compare(missing, 0, precision_digits=2) > 0:
+                    line_reason = reasons.reason("refund_missing", reason=line_reason, missing=reasons.points(missing))
+                    if not Ledger.search_count([("card_id", "=", card.id), ("source_key", "=", key)]):
+                        card._clinic_record_refund_shortfall(
+                            self,
+                            refund.display_name if refund else reasons.render(self.env, reason, card),
+                            missing,
+                        )
+                reversal = card._clinic_post(
+                    "reversal",
+                    points,
+                    line_reason,
+                    source_key=key,
+                    origin=origin,
+                    lots=line,
+                    amount=step["amount"],
+                    document=self,
+                    refund=refund,
+                    reversed_line=line,
+                    line_records=self._clinic_reversal_record_vals(step["records"], "earn"),
+                )
+                card._clinic_refresh_spend_and_tier(origin=origin)
+            reversals |= reversal
         return reversals
+
+    @api.model
+    def _clinic_reversal_record_vals(self, shares, kind):
+        """Values of the records of what a reversal takes back of each line record in
+        ``shares`` [(record, points, amount)] (magnitudes): a spending record gets points
+        back, an earning record gives points and money back."""
+        return [
+            {
+                "kind": kind,
+                "sale_line_id": record.sale_line_id.id or None,
+                "pos_line_id": record.pos_line_id.id or None,
+                "reversed_record_id": record.id,
+                "qty": 0.0,
+                "points": points if kind == "spend" else -points,
+                "amount": -amount,
+                "rate": record.rate,
+            }
+            for record, points, amount in shares
+            if float_compare(points, 0, precision_digits=4) > 0 or float_compare(amount, 0, precision_digits=4) > 0
+        ]

@@ -327,7 +327,9 @@ class LoyaltyProgram(models.Model):
         """
         self.ensure_one()
         gross = sum(amount for _categ, amount in lines)
-        paid = max(gross - discounts, 0.0)
+        # What was paid with money, never more than the lines cost (a refund's points line
+        # is no payment) nor below zero.
+        paid = min(max(gross - discounts, 0.0), max(gross, 0.0))
         ratio = paid / gross if gross else 0.0
         tier = card._clinic_current_tier() if card else self.env["clinic.loyalty.tier"]
         if card and self.clinic_tier_ids and self.clinic_tier_upgrade == "this_order":
@@ -337,13 +339,22 @@ class LoyaltyProgram(models.Model):
                 tier = reached
         base_rate = self._clinic_base_rate(tier)
         category_rates = self._clinic_category_rates()
-        raw = 0.0
-        for categ_id, amount in lines:
-            rate = category_rates.get(categ_id, base_rate)
-            if rate:
-                raw += amount * ratio * rate / 100.0
-        points = self._clinic_round_points(raw * self._clinic_boost(day))
-        return {"points": max(points, 0.0), "paid": self.currency_id.round(paid), "rate": base_rate, "tier": tier}
+        rates = [category_rates.get(categ_id, base_rate) or 0.0 for categ_id, _amount in lines]
+        raws = [amount * ratio * rate / 100.0 for (_categ, amount), rate in zip(lines, rates, strict=True)]
+        points = max(self._clinic_round_points(sum(raws) * self._clinic_boost(day)), 0.0)
+        paid = self.currency_id.round(paid)
+        # What each line did: its share of the points (in proportion to what it earned before
+        # rounding) and of the money paid (in proportion to its amount); the shares add up.
+        Record = self.env["clinic.loyalty.line.record"]
+        line_points = Record._clinic_split(points, raws)
+        line_paid = Record._clinic_split(paid, [amount for _categ, amount in lines])
+        return {
+            "points": points,
+            "paid": paid,
+            "rate": base_rate,
+            "tier": tier,
+            "lines": list(zip(line_points, line_paid, rates, strict=True)),
+        }
 
     def _clinic_points_payment_cap(self, gross, currency):
         """Most of an order of ``gross`` that may be paid with points."""

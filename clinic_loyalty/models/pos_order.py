@@ -1,13 +1,39 @@
 import re
 
 from odoo import Command, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import float_compare, float_is_zero
 
 from ..tools import reasons
+from ..tools.guard import is_server_write, server_write
 from .sale_order import PREPAID_PROGRAM_TYPES
 
 PAID_STATES = ("paid", "done", "invoiced")
+# What decides the clinic value of a POS order: closed once its effects have run (see write).
+ORDER_VALUE_FIELDS = frozenset({"partner_id", "lines", "payment_ids", "pricelist_id", "fiscal_position_id"})
+LINE_VALUE_FIELDS = frozenset(
+    {
+        "order_id",
+        "product_id",
+        "qty",
+        "price_unit",
+        "discount",
+        "price_subtotal",
+        "price_subtotal_incl",
+        "tax_ids",
+        "refunded_orderline_id",
+        "reward_id",
+        "points_cost",
+    }
+)
+
+
+def _clinic_closed(orders):
+    """The orders of ``orders`` whose clinic effects have run, in a company that runs a
+    clinic programme: their value-bearing fields are closed."""
+    return orders.filtered(
+        lambda order: order.clinic_loyalty_posted and order.company_id.clinic_loyalty_program_id.clinic_bonus
+    )
 
 
 class PosOrder(models.Model):
@@ -15,6 +41,7 @@ class PosOrder(models.Model):
     _inherit = ["pos.order", "clinic.loyalty.document"]
     _clinic_ledger_field = "pos_order_id"
     _clinic_refund_ledger_field = "refund_pos_order_id"
+    _clinic_record_line_field = "pos_line_id"
 
     clinic_ledger_ids = fields.One2many(
         comodel_name="clinic.loyalty.ledger",
@@ -23,23 +50,47 @@ class PosOrder(models.Model):
         readonly=True,
         groups="clinic_loyalty.group_clinic_loyalty_user",
     )
+    clinic_loyalty_posted = fields.Boolean(
+        string="Loyalty Applied",
+        readonly=True,
+        copy=False,
+        help="The paid order's loyalty effects have run (once): its patient, lines and payments are closed.",
+    )
+
+    def write(self, vals):
+        # Paid stays paid: the patient, lines and payments of a paid clinic order decided
+        # what it earned, spent and gave; changing them afterwards would earn the same
+        # payment twice, or sell what was not paid. Refunds are new orders.
+        if "clinic_loyalty_posted" in vals and not is_server_write(self.env):
+            raise AccessError(self.env._("Whether an order's loyalty was applied is the server's to record."))
+        touched = ORDER_VALUE_FIELDS & set(vals)
+        if touched and not self.env.su:
+            closed = _clinic_closed(self)
+            if touched == {"partner_id"}:
+                # Naming the customer of a paid order that had none (to invoice it) is allowed.
+                closed = closed.filtered(lambda order: order.partner_id and order.partner_id.id != vals["partner_id"])
+            if closed:
+                raise UserError(
+                    self.env._(
+                        "Order %(order)s is paid: its patient, lines and payments can no longer be changed. "
+                        "Refund it and sell again.",
+                        order=closed[:1]._clinic_origin(),
+                    )
+                )
+        return super().write(vals)
 
     # Synchronisation from the POS ------------------------------------------------------
 
     def action_pos_order_paid(self):
-        # Every way an order becomes paid reaches the ledger: the POS sync, the back-office
-        # payment screen, "Return Products" paid from the back office, online payments.
+        # Every way an order becomes paid reaches the ledger, once: the POS sync (Odoo calls
+        # this from _process_order), the back-office payment screen, "Return Products" paid
+        # from the back office, online payments. The browser's loyalty figures are not
+        # trusted: the server posts what the order spends and earns from the order itself.
+        # An order synced again (retry, offline queue) is skipped by Odoo or finds every
+        # effect already recorded under its order line's key.
         result = super().action_pos_order_paid()
         self._clinic_post_loyalty()
         return result
-
-    def _process_order(self, order, existing_order):
-        # The browser's loyalty figures are not trusted: once the order is saved as paid,
-        # the server posts what it spends and earns from the order itself. An order synced
-        # again (retry, offline queue) is skipped by Odoo or finds its ledger lines posted.
-        order_id = super()._process_order(order, existing_order)
-        self.browse(order_id)._clinic_post_loyalty()
-        return order_id
 
     def confirm_coupon_programs(self, coupon_data):
         # Points of clinic cards are the ledger's business (posted at synchronisation): keep
@@ -136,17 +187,65 @@ class PosOrder(models.Model):
         self.ensure_one()
         return f"pos.order:{self.id}:{event}"
 
+    def _clinic_effects(self):
+        """What a paid POS order does to clinic value, as (sequence, method) pairs run in
+        sequence order; each addon adds its own (packages, referrals, recalls)."""
+        return [
+            (10, "_clinic_reverse_refunded_orders"),
+            (20, "_clinic_sell_memberships"),
+            (30, "_clinic_record_membership_benefits"),
+            (40, "_clinic_post_card_points"),
+        ]
+
     def _clinic_post_loyalty(self):
-        """Post the points a paid POS order spends and earns, and reverse what its refund lines return."""
-        for order in self.filtered(lambda o: o.state in PAID_STATES):
-            order._clinic_reverse_refunded_orders()
-            order._clinic_sell_memberships()
-            order._clinic_record_membership_benefits()
-            card = order._clinic_card()
-            if not card:
+        """Run the effects of each paid POS order, never blocking the order.
+
+        The patient has paid and left: an effect that refuses (a household member buying
+        the household's plan, a package the rules refuse) must not undo the payment nor
+        make the till retry forever. The effects run in one savepoint; when one refuses,
+        they run again each in its own savepoint, so the others apply, and the refused
+        one is recorded as a to-do for a loyalty manager with its reason.
+        """
+        for order in self.filtered(lambda o: o.state in PAID_STATES and not o.clinic_loyalty_posted):
+            # Once: a payment hook run again (by Odoo, or called over RPC) applies nothing.
+            server_write(order).clinic_loyalty_posted = True
+            effects = [method for _sequence, method in sorted(order._clinic_effects())]
+            try:
+                with self.env.cr.savepoint():
+                    for method in effects:
+                        getattr(order, method)()
                 continue
-            order._clinic_post_spending(card)
-            order._clinic_post_earning(card)
+            except (UserError, ValidationError):
+                self.env.invalidate_all()
+            for method in effects:
+                try:
+                    with self.env.cr.savepoint():
+                        getattr(order, method)()
+                except (UserError, ValidationError) as error:
+                    self.env.invalidate_all()
+                    order._clinic_record_refused_effect(error)
+
+    def _clinic_record_refused_effect(self, error):
+        """A to-do for a loyalty manager: the paid order kept, what the clinic refused to do."""
+        self.ensure_one()
+        message = error.args[0] if error.args else str(error)
+        summary = self.env._("Loyalty not applied on order %(order)s", order=self._clinic_origin())
+        self.sudo().message_post(body=self.env._("%(summary)s: %(reason)s", summary=summary, reason=message))
+        card = self.sudo()._clinic_card()
+        if card:
+            card._clinic_tell_managers(summary, message)
+        elif self.partner_id:
+            self.env["loyalty.card"].sudo()._clinic_tell_managers_about(
+                self.partner_id, summary, message, self.company_id
+            )
+
+    def _clinic_post_card_points(self):
+        """Take the points the order's rewards spend and post what it earns, on the patient's card."""
+        self.ensure_one()
+        card = self._clinic_card()
+        if card:
+            self._clinic_post_spending(card)
+            self._clinic_post_earning(card)
 
     # The order engine's description of a POS order (see clinic.loyalty.document) --------
 
@@ -155,17 +254,54 @@ class PosOrder(models.Model):
         return fields.Date.context_today(self, self.date_order)
 
     def _clinic_earning_lines(self):
-        return [(line.product_id.categ_id.id, line.price_subtotal_incl) for line in self._clinic_product_lines()]
+        return [(line.product_id.categ_id.id, line._clinic_amount()) for line in self._clinic_product_lines()]
+
+    def _clinic_record_lines(self):
+        return self._clinic_product_lines()
+
+    def _clinic_record_qty(self, line):
+        return line.qty
 
     def _clinic_discounts(self):
-        return -sum(
-            line.price_subtotal_incl
+        """What the order's rewards took off, and the part of the lines its payments did not
+        cover: only money received earns (see :meth:`_clinic_payment_coverage`)."""
+        rewards = -sum(
+            line._clinic_amount()
             for line in self.lines
             if line.reward_id and line.reward_id.program_id.program_type not in PREPAID_PROGRAM_TYPES
         )
+        gross = sum(amount for _categ, amount in self._clinic_earning_lines())
+        unpaid = max(gross - max(rewards, 0.0), 0.0) * (1.0 - self._clinic_payment_coverage())
+        return rewards + unpaid
+
+    def _clinic_payment_coverage(self):
+        """Share (0 to 1) of what the order's lines cost, after its rewards, that its payments
+        received: value follows payment.
+
+        The money received is spread over the lines in proportion to what each costs, so an
+        order whose payments cover half of it earns on half of each line. Gift cards and
+        e-wallets count as paid; the customer account (pay later) does not: it is a debt,
+        not money. Lines priced below zero that refund nothing lower what is covered, never
+        what is due. An order being entered at the desk (not saved) counts as paid in full,
+        as it will be.
+        """
+        self.ensure_one()
+        if not self.id:
+            return 1.0
+        due = received = 0.0
+        for line in self.lines:
+            amount = line._clinic_amount()
+            if line.reward_id and line.reward_id.program_id.program_type in PREPAID_PROGRAM_TYPES:
+                received -= amount
+            elif line.reward_id or line.qty > 0 and amount > 0:
+                due += amount
+        received += sum(payment.amount for payment in self.payment_ids if payment.payment_method_id.type != "pay_later")
+        if float_compare(due, 0, precision_digits=2) <= 0:
+            return 0.0
+        return min(max(received / due, 0.0), 1.0)
 
     def _clinic_cap_base(self):
-        return sum(self._clinic_product_lines().mapped("price_subtotal_incl"))
+        return sum(amount for _categ, amount in self._clinic_earning_lines())
 
     def _clinic_spending(self, card):
         """(points, money) the order's clinic reward lines take from ``card``, recomputed on the server.
@@ -177,9 +313,9 @@ class PosOrder(models.Model):
         """
         lines = self._clinic_reward_lines(card)
         points = sum(
-            self._clinic_reward_cost(line.reward_id, -line.price_subtotal_incl, line.points_cost) for line in lines
+            self._clinic_reward_cost(line.reward_id, -line._clinic_amount(), line.points_cost) for line in lines
         )
-        return card.currency_id.round(points), -sum(lines.mapped("price_subtotal_incl"))
+        return card.currency_id.round(points), -sum(line._clinic_amount() for line in lines)
 
     def _clinic_reward_lines(self, card):
         return self.lines.filtered(
@@ -257,6 +393,7 @@ class PosOrder(models.Model):
         """A paid POS order selling a membership plan's product starts or renews the membership."""
         self.ensure_one()
         plans = self.env["clinic.loyalty.membership.plan"]._clinic_plans_sold(self.lines.product_id, self.company_id)
+        coverage = self._clinic_payment_coverage() if plans else 0.0
         for line in self.lines.filtered(lambda pol: pol.product_id in plans.product_id and pol.qty > 0):
             if not self.partner_id:
                 # The order is paid: keep it, and say on it why no membership started.
@@ -267,7 +404,8 @@ class PosOrder(models.Model):
             self.env["clinic.loyalty.household"]._clinic_sell_membership(
                 self.partner_id,
                 plans.filtered(lambda p, line=line: p.product_id == line.product_id),
-                line.price_subtotal_incl,
+                # Value follows payment: the period records the money the line was paid.
+                self.currency_id.round(line._clinic_amount() * coverage),
                 f"pos.order.line:{line.id}:membership",
                 self._clinic_origin(),
             )
@@ -287,16 +425,16 @@ class PosOrder(models.Model):
             )
         settled = self._clinic_settled_points()
         for original in refund_lines.refunded_orderline_id.order_id.sorted("id"):
-            # Reversed on the card each line was posted on, even if the patient changed
-            # household since.
-            refunded = sum(
-                line._clinic_refunded_value()
-                for line in refund_lines
-                if line.refunded_orderline_id.order_id == original
-            )
-            gross = original._clinic_cap_base()
-            if gross <= 0 or refunded <= 0:
-                continue
+            # Each refunded line gives back what its record says it did, in proportion to
+            # the quantity refunded (a non-earning line takes back nothing), on the card it
+            # was posted on, even if the patient changed household since.
+            shares = {}
+            for line in refund_lines.filtered(
+                lambda rl, original=original: rl.refunded_orderline_id.order_id == original
+            ):
+                shares[line.refunded_orderline_id.id] = (
+                    shares.get(line.refunded_orderline_id.id, 0.0) + line._clinic_refunded_fraction()
+                )
             # Spent points come back with the refund's share of the points lines (which the
             # refund screen adds), so money and points returned never exceed what was paid.
             given_back = self._clinic_points_given_back(
@@ -307,7 +445,7 @@ class PosOrder(models.Model):
                 and line.refunded_orderline_id.price_subtotal_incl
             )
             original._clinic_reverse(
-                min(refunded / gross, 1.0),
+                shares,
                 f"pos.order:{self.id}",
                 reasons.reason("order_refund", refund=self._clinic_origin(), order=original._clinic_origin()),
                 refund=self,
@@ -468,26 +606,28 @@ class PosOrder(models.Model):
             return empty
         order.check_access("read")
         order = order.sudo()
-        gross = order._clinic_cap_base()
-        if gross <= 0:
-            return empty
-        value = 0.0
+        fractions = {}
         for line in order._clinic_product_lines():
             qty = refunded.get(str(line.id)) or 0.0
-            if isinstance(qty, int | float) and qty > 0:
-                value += line.price_subtotal_incl * min(qty, line.qty) / line.qty
-        ratio = min(value / gross, 1.0)
+            if isinstance(qty, int | float) and not isinstance(qty, bool) and qty > 0 and line.qty:
+                fractions[line.id] = min(qty, line.qty) / line.qty
+        if not fractions:
+            return empty
+        plan = order._clinic_reversal_plan(fractions)
+        # The points lines come back in the share of the points the refunded lines paid.
+        spent = -sum(order._clinic_posted_lines().filtered(lambda line: line.kind == "spend").mapped("points"))
+        restored = sum(step["points"] for step in plan if step["line"].kind == "spend")
+        ratio = min(restored / spent, 1.0) if spent else order._clinic_refunded_ratio(fractions)
         shares = []
         for line in order.lines.filtered(lambda line: line.reward_id.program_id.clinic_bonus and line.qty > 0):
             qty = min(line.qty * ratio, line.qty - line.refunded_qty)
             if float_compare(qty, 0, precision_digits=4) > 0:
                 shares.append({"line_id": line.id, "qty": round(qty, 4)})
         settle = False
-        plan = order._clinic_reversal_plan(ratio) if ratio > 0 else []
-        missing = sum(step[3] for step in plan)
+        missing = sum(step["missing"] for step in plan)
         reward = order.company_id.clinic_loyalty_program_id._clinic_points_reward()
         if reward and float_compare(missing, 0, precision_digits=2) > 0:
-            card = plan[0][0].card_id
+            card = plan[0]["line"].card_id
             settle = {
                 "points": missing,
                 "amount": order.currency_id.round(missing * reward.discount),
@@ -537,8 +677,47 @@ class PosOrder(models.Model):
 class PosOrderLine(models.Model):
     _inherit = "pos.order.line"
 
-    def _clinic_refunded_value(self):
-        """What this refund line takes back of the line it refunds, for the share of the
-        order's points it reverses: the money returned (an addon may count otherwise)."""
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self.env.su:
+            orders = self.env["pos.order"].browse({vals.get("order_id") for vals in vals_list} - {None, False})
+            self._clinic_check_paid(_clinic_closed(orders.exists()))
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if not self.env.su and LINE_VALUE_FIELDS & set(vals):
+            orders = self.order_id | self.env["pos.order"].browse(vals.get("order_id") or []).exists()
+            self._clinic_check_paid(_clinic_closed(orders))
+        return super().write(vals)
+
+    def unlink(self):
+        if not self.env.su:
+            self._clinic_check_paid(_clinic_closed(self.order_id))
+        return super().unlink()
+
+    def _clinic_check_paid(self, paid_orders):
+        if paid_orders:
+            raise UserError(
+                self.env._(
+                    "Order %(order)s is paid: its lines can no longer be changed. Refund it and sell again.",
+                    order=paid_orders[:1]._clinic_origin(),
+                )
+            )
+
+    def _clinic_amount(self):
+        """What the line costs, taxes included, as the server computes it from its price,
+        quantity, discount and taxes: the browser's total is not trusted."""
         self.ensure_one()
-        return -self.price_subtotal_incl
+        if not self.order_id.id:
+            # An order being entered at the desk: the figures it was described with.
+            return self.price_subtotal_incl
+        return self._compute_amount_line_all()["price_subtotal_incl"]
+
+    def _clinic_refunded_fraction(self):
+        """The share of the line it refunds that this refund line returns (0 to 1): the
+        quantity refunded over the quantity sold."""
+        self.ensure_one()
+        refunded = self.refunded_orderline_id
+        if not refunded.qty or self.qty >= 0:
+            return 0.0
+        return min(-self.qty / refunded.qty, 1.0)

@@ -1,22 +1,22 @@
 from odoo import models
 
-from ..tools.visits import PAID_POS_STATES
-
 
 class PosOrder(models.Model):
     _inherit = "pos.order"
 
-    def _clinic_post_loyalty(self):
+    def _clinic_effects(self):
         # After the order's points: a paid POS order closes the patient's recalls of its
         # services and may earn their reward (once: the recall is then closed).
-        result = super()._clinic_post_loyalty()
-        for order in self.filtered(lambda o: o.state in PAID_POS_STATES and o.partner_id):
+        return [*super()._clinic_effects(), (50, "_clinic_close_paid_recalls")]
+
+    def _clinic_close_paid_recalls(self):
+        self.ensure_one()
+        if self.partner_id:
             self.env["clinic.loyalty.recall"]._clinic_close_recalls(
-                order.company_id,
-                order.partner_id,
-                order.lines.filtered(lambda line: line.qty > 0).product_id,
-                document=order,
+                self.company_id,
+                self.partner_id,
+                self.lines.filtered(lambda line: line.qty > 0).product_id,
+                document=self,
                 paid=True,
-                day=order._clinic_day(),
+                day=self._clinic_day(),
             )
-        return result

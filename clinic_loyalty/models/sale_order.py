@@ -16,6 +16,7 @@ class SaleOrder(models.Model):
     _name = "sale.order"
     _inherit = ["sale.order", "clinic.loyalty.document"]
     _clinic_ledger_field = "sale_order_id"
+    _clinic_record_line_field = "sale_line_id"
 
     clinic_ledger_ids = fields.One2many(
         comodel_name="clinic.loyalty.ledger",
@@ -197,6 +198,12 @@ class SaleOrder(models.Model):
 
     def _clinic_earning_lines(self):
         return [(line.product_id.categ_id.id, line.price_total) for line in self._clinic_product_lines()]
+
+    def _clinic_record_lines(self):
+        return self._clinic_product_lines()
+
+    def _clinic_record_qty(self, line):
+        return line.product_uom_qty
 
     def _clinic_discounts(self):
         return -sum(

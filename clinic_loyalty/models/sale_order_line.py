@@ -1,5 +1,6 @@
 from odoo import api, models
 from odoo.exceptions import UserError
+from odoo.tools import float_is_zero
 
 
 class SaleOrderLine(models.Model):
@@ -45,6 +46,8 @@ class SaleOrderLine(models.Model):
     def write(self, vals):
         if {"points_cost", "coupon_id", "reward_id", "price_unit", "product_uom_qty"} & set(vals):
             self._clinic_check_confirmed_reward_lines()
+        if {"product_uom_qty", "price_unit", "discount", "product_id"} & set(vals):
+            self._clinic_check_recorded_lines(vals)
         result = super().write(vals)
         if {"points_cost", "coupon_id", "reward_id"} & set(vals):
             self._clinic_check_confirmed_reward_lines()
@@ -52,7 +55,47 @@ class SaleOrderLine(models.Model):
 
     def unlink(self):
         self._clinic_check_confirmed_reward_lines()
+        self._clinic_check_recorded_lines({})
         return super().unlink()
+
+    def _clinic_check_recorded_lines(self, vals):
+        """Refuse to lower what a confirmed line earned or spent points on.
+
+        A confirmed line's record says what it was paid and earned; selling fewer or
+        cheaper afterwards would leave the patient the points of what was not paid. The
+        clinic's rule: refund it with a credit note (which reverses that line's record), or
+        cancel the order and confirm it again. Raising the quantity is allowed (it earns
+        nothing more until the order is confirmed again).
+        """
+        lines = self.filtered(lambda line: line.state == "sale")
+        if not lines:
+            return
+        records = (
+            self.env["clinic.loyalty.line.record"]
+            .sudo()
+            .search([("sale_line_id", "in", lines.ids), ("reversed_record_id", "=", False)])
+        )
+        for record, (points, amount) in records._clinic_left().items():
+            line = record.sale_line_id
+            if float_is_zero(points, precision_digits=2) and float_is_zero(amount, precision_digits=2):
+                continue
+            lowered = (
+                not vals
+                or vals.get("product_uom_qty", line.product_uom_qty) < line.product_uom_qty
+                or vals.get("price_unit", line.price_unit) < line.price_unit
+                or vals.get("discount", line.discount) > line.discount
+                or vals.get("product_id", line.product_id.id) != line.product_id.id
+            )
+            if lowered:
+                raise UserError(
+                    self.env._(
+                        "%(product)s on order %(order)s was paid with, or earned, loyalty points: it can no longer "
+                        "be lowered or removed. Refund it with a credit note, or cancel the order and confirm it "
+                        "again.",
+                        product=line.product_id.display_name,
+                        order=line.order_id.name,
+                    )
+                )
 
     def _clinic_check_confirmed_reward_lines(self):
         for line in self:

@@ -89,8 +89,9 @@ class AccountMoveLine(models.Model):
         help="The treatment package whose unused part this credit note line refunds.",
     )
 
-    def _clinic_refunded_value(self, sale_line):
-        # Refunding a package takes back all the points it earned, not the share of its refund.
+    def _clinic_refunded_fraction(self, sale_line):
+        # Refunding a package's unused part refunds the package: it takes back all the
+        # points the package earned, whatever part of its price comes back.
         if self.clinic_package_id and sale_line.product_uom_qty:
-            return sale_line.price_total / sale_line.product_uom_qty
-        return super()._clinic_refunded_value(sale_line)
+            return min(self.quantity / sale_line.product_uom_qty, 1.0)
+        return super()._clinic_refunded_fraction(sale_line)

@@ -2,21 +2,19 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import format_amount, format_date
 
-from odoo.addons.clinic_loyalty.models.pos_order import PAID_STATES
-
 from .clinic_package import whole_sessions
 
 
 class PosOrder(models.Model):
     _inherit = "pos.order"
 
-    def _clinic_post_loyalty(self):
-        result = super()._clinic_post_loyalty()
-        paid = self.filtered(lambda order: order.state in PAID_STATES)
-        paid._clinic_sell_packages()
-        paid._clinic_redeem_package_lines()
-        paid._clinic_refund_package_lines()
-        return result
+    def _clinic_effects(self):
+        return [
+            *super()._clinic_effects(),
+            (60, "_clinic_sell_packages"),
+            (61, "_clinic_redeem_package_lines"),
+            (62, "_clinic_refund_package_lines"),
+        ]
 
     def _clinic_package_sales(self):
         self.ensure_one()
@@ -27,14 +25,21 @@ class PosOrder(models.Model):
                 body=self.env._("A treatment package is sold to a patient: choose the patient before the payment.")
             )
             return []
+        # Value follows payment: a package records the money its line was paid (the
+        # server's line amount, in the share the order's payments covered); an order that
+        # received nothing gives no package.
+        coverage = self._clinic_payment_coverage() if lines else 0.0
+        if lines and coverage <= 0:
+            self.message_post(body=self.env._("The order received no payment: no treatment package was given for it."))
+            return []
         return [
             {
                 "partner": self.partner_id,
                 "product": line.product_id,
                 "company": self.company_id,
                 "quantity": line.qty,
-                "amount": line.price_subtotal_incl,
-                "untaxed": line.price_subtotal,
+                "amount": self.currency_id.round(line._clinic_amount() * coverage),
+                "untaxed": self.currency_id.round(line._compute_amount_line_all()["price_subtotal"] * coverage),
                 "day": self._clinic_day(),
                 "origin": self._clinic_origin(),
                 "key": f"pos.order.line:{line.id}",
@@ -269,10 +274,3 @@ class PosOrderLine(models.Model):
     def _clinic_package_units(self):
         self.ensure_one()
         return whole_sessions(self.qty)
-
-    def _clinic_refunded_value(self):
-        # Refunding a package takes back all the points it earned, not the share of its refund.
-        refunded = self.refunded_orderline_id
-        if refunded.product_id.clinic_is_package and refunded.qty:
-            return refunded.price_subtotal_incl * -self.qty / refunded.qty
-        return super()._clinic_refunded_value()

@@ -97,3 +97,30 @@ class TestPackageAtThePos(PackageSaleCase, TestPoSCommon):
         )
         stranger = self.env["res.partner"].sudo().create({"name": "Stranger", "is_patient": True})
         self.assertEqual(self.env["clinic.package"].clinic_pos_packages(stranger.id), [])
+
+    def test_a_pos_refund_of_one_of_two_sessions_gives_one_back(self):
+        order = self._sync(self._data(qty=2))
+        self.assertEqual(self.counter.sessions_left, 8)
+        data = self.create_ui_order_data(
+            [{"product": self.massage, "quantity": -1, "refunded_orderline_id": order.lines.id}],
+            customer=self.patient,
+        )
+        data["lines"][0][2].update(price_unit=0, price_subtotal=0, price_subtotal_incl=0)
+        data.update(amount_total=0, amount_paid=0, amount_tax=0)
+        data["payment_ids"] = []
+        refund = self._sync(data)
+        self.assertEqual(refund.state, "paid")
+        self.assertEqual(self.counter.sessions_left, 9, "the sync runs the refund once")
+
+    def test_an_order_that_received_nothing_gives_no_package(self):
+        """[package 9,000, massage -1 at 9,000] paid 0: no package 'paid 9,000' whose refund would pay out cash."""
+        data = self.create_ui_order_data([(self.package_product, 1), (self.massage, 1)], customer=self.patient)
+        service = data["lines"][1][2]
+        service.update(qty=-1, price_unit=9000, price_subtotal=-9000, price_subtotal_incl=-9000)
+        data.update(amount_total=0, amount_paid=0, amount_tax=0)
+        data["payment_ids"] = []
+        order = self._sync(data)
+        self.assertEqual(order.state, "paid")
+        packages = self.env["clinic.package"].sudo().search([("partner_id", "=", self.patient.id)])
+        self.assertEqual(packages, self.package, "no second package")
+        self.assertIn("received no payment", order.message_ids[:1].body)

@@ -9,12 +9,18 @@ class ClinicLoyaltyDocument(models.AbstractModel):
     _clinic_referral_order_field = None
 
     def _clinic_money_paid(self):
-        """Money the patient paid for the document's service and product lines (not points)."""
+        """Money the patient paid for the document's service and product lines (not points,
+        not what the payments did not cover): what the order engine earns on."""
         self.ensure_one()
-        return max(sum(amount for _categ, amount in self._clinic_earning_lines()) - self._clinic_discounts(), 0.0)
+        gross = sum(amount for _categ, amount in self._clinic_earning_lines())
+        return min(max(gross - self._clinic_discounts(), 0.0), max(gross, 0.0))
 
-    def _clinic_reverse(self, ratio, event, reason, refund=None, settled=0.0, given_back=None):
-        reversals = super()._clinic_reverse(ratio, event, reason, refund=refund, settled=settled, given_back=given_back)
+    def _clinic_reverse(self, refunded, event, reason, refund=None, settled=0.0, given_back=None):
+        # The share of the money paid that comes back, read before the reversal records it.
+        ratio = self._clinic_refunded_ratio(refunded) if self._clinic_referral_order_field else 0.0
+        reversals = super()._clinic_reverse(
+            refunded, event, reason, refund=refund, settled=settled, given_back=given_back
+        )
         if self._clinic_referral_order_field:
             # The referral rewards this order earned follow its refunds and cancellation.
             self.env["clinic.referral"]._clinic_order_reversed(self, ratio, event, reason, refund)

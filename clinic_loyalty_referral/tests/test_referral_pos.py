@@ -144,6 +144,24 @@ class TestReferralPos(TestPoSCommon):
         self.assertEqual(self.referral.state, "reversed")
         self.assertEqual(self.newcomer_card.points, 200)
 
+    def test_an_order_paid_nothing_qualifies_no_referral(self):
+        """[massage 200,000, massage -1 at 200,000] paid 0: the second line refunds nothing, the
+        order received nothing, so it is no first paid visit."""
+        data = self._order_data([(self.massage, 1)])
+        line = data["lines"][0][2]
+        line.update(price_unit=200000, price_subtotal=200000, price_subtotal_incl=200000)
+        data["lines"].append(
+            (0, 0, {**line, "uuid": "refunds-nothing", "qty": -1, "price_subtotal": -200000,
+                    "price_subtotal_incl": -200000})
+        )  # fmt: skip
+        data.update(amount_total=0, amount_paid=0)
+        data["payment_ids"] = []
+        order = self._sync(data)
+        self.assertEqual(order.state, "paid")
+        self.assertEqual(self.referral.state, "pending")
+        self.assertEqual(self.referrer_card.points, 0)
+        self.assertEqual(self.newcomer_card.points, 200, "the gift, and nothing earned")
+
 
 @tagged("post_install", "-at_install")
 class TestReferralPosRpc(HttpCase):

@@ -1,0 +1,276 @@
+from odoo import Command
+from odoo.exceptions import UserError
+from odoo.tests import tagged
+
+from .common import ClinicBonusCommon
+from .test_pos_loyalty import PosClinicCommon
+
+
+@tagged("post_install", "-at_install")
+class TestPosLineRecords(PosClinicCommon):
+    """Every POS line knows what it did, and value follows payment (worked figures of issue 24)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        Category = cls.env["product.category"]
+        cls.categ_aesthetics = Category.create({"name": "Aesthetics"})
+        cls.categ_lab = Category.create({"name": "Lab tests"})
+        # 20 % on aesthetics, nothing on lab tests; 10 % elsewhere.
+        cls.program.sudo().clinic_category_rate_ids = [
+            (0, 0, {"categ_id": cls.categ_aesthetics.id, "rate": 20}),
+            (0, 0, {"categ_id": cls.categ_lab.id, "rate": 0}),
+        ]
+        cls.peel = cls.create_product("Peel", cls.categ_aesthetics, 1000.0, tax_ids=[])
+        cls.blood_test = cls.create_product("Blood test", cls.categ_lab, 1000.0, tax_ids=[])
+        cls.tax_20 = (
+            cls.env["account.tax"]
+            .sudo()
+            .create({"name": "VAT 20 % on top", "amount": 20, "amount_type": "percent", "price_include": False})
+        )
+        cls.taxed = cls.create_product("Laser", cls.categ_basic, 1000.0, tax_ids=cls.tax_20.ids)
+
+    def _line(self, order, product):
+        return order.lines.filtered(lambda line: line.product_id == product)
+
+    def _refund(self, order, *lines_qty):
+        """A POS refund of ``(line, qty)`` of ``order``, paid back in cash as the refund screen does."""
+        data = self.create_ui_order_data(
+            [
+                {"product": line.product_id, "quantity": -qty, "refunded_orderline_id": line.id}
+                for line, qty in lines_qty
+            ],
+            customer=order.partner_id,
+        )
+        return self._sync(data)
+
+    def _earned(self, order):
+        return sum(order.sudo().clinic_ledger_ids.filtered(lambda line: line.kind == "earn").mapped("points"))
+
+    def _reversed(self, refund):
+        return sum(
+            self.env["clinic.loyalty.ledger"].sudo().search([("refund_pos_order_id", "=", refund.id)]).mapped("points")
+        )
+
+    def test_each_line_records_what_it_earned_at_its_rate(self):
+        order = self._sync(self._order_data([(self.peel, 1), (self.blood_test, 1)]))
+        self.assertEqual(self._earned(order), 200)
+        records = self.env["clinic.loyalty.line.record"].sudo().search([("pos_line_id", "in", order.lines.ids)])
+        self.assertEqual(
+            sorted((r.pos_line_id.product_id.name, r.points, r.amount, r.rate) for r in records),
+            [("Blood test", 0, 1000, 0), ("Peel", 200, 1000, 20)],
+        )
+        self.assertEqual(self.card.points, sum(self.card.clinic_ledger_ids.mapped("points")))
+
+    def test_refunding_the_line_at_0_percent_takes_back_nothing(self):
+        order = self._sync(self._order_data([(self.peel, 1), (self.blood_test, 1)]))
+        refund = self._refund(order, (self._line(order, self.blood_test), 1))
+        self.assertEqual(self._reversed(refund), 0)
+        self.assertEqual(self.card.points, 200)
+
+    def test_refunding_the_line_at_20_percent_takes_back_its_200(self):
+        order = self._sync(self._order_data([(self.peel, 1), (self.blood_test, 1)]))
+        refund = self._refund(order, (self._line(order, self.peel), 1))
+        self.assertEqual(self._reversed(refund), -200)
+        self.assertEqual(self.card.points, 0)
+        # Refunding the lab test afterwards takes back nothing more.
+        self._refund(order, (self._line(order, self.blood_test), 1))
+        self.assertEqual(self.card.points, 0)
+        self.assertEqual(self.card.points, sum(self.card.clinic_ledger_ids.mapped("points")))
+
+    def test_a_partial_refund_of_quantity_2_takes_back_half_of_the_line(self):
+        order = self._sync(self._order_data([(self.peel, 2), (self.service, 1)]))
+        self.assertEqual(self._earned(order), 400 + 220)
+        refund = self._refund(order, (self._line(order, self.peel), 1))
+        self.assertEqual(self._reversed(refund), -200)
+        refund = self._refund(order, (self._line(order, self.peel), 1))
+        self.assertEqual(self._reversed(refund), -200)
+        self.assertEqual(self.card.points, 220)
+        records = (
+            self.env["clinic.loyalty.line.record"]
+            .sudo()
+            .search([("pos_line_id", "=", self._line(order, self.peel).id)])
+        )
+        self.assertEqual(sum(records.mapped("points")), 0, "the line gave back exactly what it earned")
+
+    def test_the_server_computes_the_line_amount_whatever_the_browser_sent(self):
+        data = self._order_data([(self.service, 1)])
+        line = data["lines"][0][2]
+        line.update({"price_unit": 1000, "qty": 1, "price_subtotal": 100000, "price_subtotal_incl": 100000})
+        data["payment_ids"][0][2]["amount"] = 1000
+        data.update({"amount_total": 1000, "amount_paid": 1000})
+        order = self._sync(data)
+        self.assertEqual(self._earned(order), 100, "10 % of the 1,000 paid, not of the 100,000 claimed")
+
+    def test_taxes_on_top_earn_on_the_taxed_amount_paid(self):
+        order = self._sync(self._order_data([(self.taxed, 2)]))
+        # 2 x 1,000 + 20 % = 2,400 paid.
+        self.assertEqual(self._earned(order), 240)
+        refund = self._refund(order, (self._line(order, self.taxed), 1))
+        self.assertEqual(self._reversed(refund), -120)
+
+    def test_a_line_that_refunds_nothing_earns_nothing_and_an_order_paid_0_earns_nothing(self):
+        data = self._order_data([(self.service, 1)])
+        line = data["lines"][0][2]
+        line.update({"price_unit": 200000, "price_subtotal": 200000, "price_subtotal_incl": 200000})
+        data["lines"].append((0, 0, {**line, "uuid": "negative-line-1", "qty": -1, "price_subtotal": -200000,
+                                     "price_subtotal_incl": -200000}))  # fmt: skip
+        data["payment_ids"][0][2]["amount"] = 0
+        data.update({"amount_total": 0, "amount_paid": 0})
+        order = self._sync(data)
+        self.assertEqual(order.state, "paid")
+        self.assertEqual(self._earned(order), 0)
+        self.assertFalse(order.sudo().clinic_ledger_ids, "an order paid 0 is no paid visit")
+        self.assertEqual(self.card.clinic_total_spend, 0)
+
+    def test_a_points_product_without_its_reward_earns_only_on_the_money_received(self):
+        data = self._order_data([(self.service, 1)])
+        line = data["lines"][0][2]
+        line.update({"price_unit": 10000, "price_subtotal": 10000, "price_subtotal_incl": 10000})
+        data["lines"].append(
+            (0, 0, {**line, "uuid": "points-product-1", "product_id": self.reward.discount_line_product_id.id,
+                    "price_unit": -9000, "price_subtotal": -9000, "price_subtotal_incl": -9000})
+        )  # fmt: skip
+        data["payment_ids"][0][2]["amount"] = 1000
+        data.update({"amount_total": 1000, "amount_paid": 1000})
+        order = self._sync(data)
+        self.assertEqual(self._earned(order), 100, "10 % of the 1,000 received, not of the 10,000 line")
+
+    def test_a_refund_paid_with_points_is_never_a_paid_visit(self):
+        self.card._clinic_post("earn", 5000, "Opening")
+        order = self._sync(self._order_data([(self.service, 1), self._reward_line(1100)]))
+        spend_before = self.card.clinic_total_spend
+        points_line = order.lines.filtered("reward_id")
+        data = self.create_ui_order_data(
+            [{"product": self.service, "quantity": -1, "refunded_orderline_id": self._line(order, self.service).id}],
+            customer=self.patient,
+        )
+        data["lines"].append(
+            (0, 0, {"product_id": points_line.product_id.id, "qty": -1, "price_unit": 1100, "price_subtotal": 1100,
+                    "price_subtotal_incl": 1100, "tax_ids": [(6, 0, [])], "refunded_orderline_id": points_line.id})
+        )  # fmt: skip
+        data["payment_ids"][0][2]["amount"] = -1100
+        data.update({"amount_total": -1100, "amount_paid": -1100})
+        refund = self._sync(data)
+        self.assertFalse(
+            refund.sudo().clinic_ledger_ids.filtered(lambda line: line.kind == "earn"), "a refund earns nothing"
+        )
+        self.assertLessEqual(self.card.clinic_total_spend, spend_before)
+        self.assertEqual(self.card.points, sum(self.card.clinic_ledger_ids.mapped("points")))
+
+    def test_the_payment_hook_run_again_applies_nothing(self):
+        order = self._sync(self._order_data([(self.peel, 1), (self.blood_test, 1)]))
+        order.action_pos_order_paid()
+        order._clinic_post_loyalty()
+        self.assertEqual(self.card.points, 200)
+        self.assertEqual(len(self.card.clinic_ledger_ids), 1)
+
+    def test_a_paid_order_keeps_its_patient_and_lines(self):
+        order = self._sync(self._order_data([(self.peel, 1)]))
+        other = self.env["res.partner"].sudo().create({"name": "Other Patient", "is_patient": True})
+        order = order.with_user(self.cashier)
+        with self.assertRaisesRegex(UserError, "is paid: its patient, lines and payments can no longer be changed"):
+            order.partner_id = other
+        with self.assertRaisesRegex(UserError, "is paid: its lines can no longer be changed"):
+            order.lines.qty = 4
+        order.action_pos_order_paid()
+        self.assertFalse(other.clinic_card_ids.sudo().clinic_ledger_ids.filtered(lambda line: line.kind == "earn"))
+        self.assertEqual(self.card.points, 200)
+
+    def test_a_refused_effect_keeps_the_paid_order_and_tells_a_manager(self):
+        """A household member buying the household's plan: the plan is refused, the order
+        is saved, what the order earns is still posted, and a manager gets a to-do."""
+        fee = self.create_product("Family Card", self.categ_basic, 199.0, tax_ids=[])
+        self.env["clinic.loyalty.membership.plan"].sudo().create(
+            {"name": "POS Family", "product_id": fee.id, "company_id": self.company.id}
+        )
+        self._sync(self._order_data([(fee, 1)]))
+        household = self.patient.sudo().clinic_household_id
+        member = self.env["res.partner"].sudo().create({"name": "POS Member", "is_patient": True})
+        household.sudo().action_clinic_add_members(member.ids)
+        data = self._order_data([(fee, 1), (self.peel, 1)], customer=member)
+        order = self._sync(data)
+        self.assertEqual(order.state, "paid", "the payment is kept")
+        self.assertIn("the holder buys or renews the membership", order.message_ids[:1].body)
+        self.assertEqual(self._earned(order), 200, "the peel's 20 % is posted on the household's card")
+        activities = self.env["mail.activity"].sudo().search([("res_model", "=", "loyalty.card")])
+        self.assertIn("Loyalty not applied on order", " ".join(activities.mapped("summary")))
+
+
+@tagged("post_install", "-at_install")
+class TestSaleLineRecords(ClinicBonusCommon):
+    """Sales order lines and their credit notes: each line gives back what it did."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        Category = cls.env["product.category"]
+        cls.categ_aesthetics = Category.create({"name": "Aesthetics"})
+        cls.categ_lab = Category.create({"name": "Lab tests"})
+        cls.program.clinic_category_rate_ids = [
+            (0, 0, {"categ_id": cls.categ_aesthetics.id, "rate": 20}),
+            (0, 0, {"categ_id": cls.categ_lab.id, "rate": 0}),
+        ]
+        cls.peel = cls._service("Peel", 1000.0, cls.categ_aesthetics)
+        cls.blood_test = cls._service("Blood test", 1000.0, cls.categ_lab)
+
+    def _confirmed(self, lines):
+        order = self._order(lines)
+        order.action_confirm()
+        self.card.invalidate_recordset()
+        return order
+
+    def _credit(self, order, product, qty=None):
+        invoice = order._create_invoices()
+        invoice.action_post()
+        refund = invoice._reverse_moves()
+        refund.write(
+            {
+                "invoice_line_ids": [
+                    Command.delete(line.id) for line in refund.invoice_line_ids if line.product_id != product
+                ]
+                + [
+                    Command.update(line.id, {"quantity": qty})
+                    for line in refund.invoice_line_ids
+                    if line.product_id == product and qty
+                ]
+            }
+        )
+        refund.action_post()
+        self.card.invalidate_recordset()
+        return refund
+
+    def test_a_credit_note_of_the_0_percent_line_takes_back_nothing(self):
+        order = self._confirmed([(self.peel, 1), (self.blood_test, 1)])
+        self.assertEqual(self.card.points, 200)
+        self._credit(order, self.blood_test)
+        self.assertEqual(self.card.points, 200)
+        self.assertEqual(self.card.clinic_total_spend, 1000, "the lab test's money no longer counts")
+
+    def test_a_credit_note_of_the_20_percent_line_takes_back_its_200(self):
+        order = self._confirmed([(self.peel, 1), (self.blood_test, 1)])
+        self._credit(order, self.peel)
+        self.assertEqual(self.card.points, 0)
+        self.assertEqual(self.card.points, sum(self.card.clinic_ledger_ids.mapped("points")))
+
+    def test_a_credit_note_of_one_of_two_units_takes_back_half_the_line(self):
+        order = self._confirmed([(self.peel, 2), (self.blood_test, 1)])
+        self.assertEqual(self.card.points, 400)
+        self._credit(order, self.peel, qty=1)
+        self.assertEqual(self.card.points, 200)
+
+    def test_a_confirmed_line_that_earned_cannot_be_lowered(self):
+        order = self._confirmed([(self.peel, 2)])
+        line = order.order_line
+        with self.assertRaisesRegex(UserError, "can no longer be lowered or removed"):
+            line.product_uom_qty = 1
+        line.product_uom_qty = 3
+        self.assertEqual(self.card.points, 400)
+        order._action_cancel()
+        self.card.invalidate_recordset()
+        self.assertEqual(self.card.points, 0)
+        order.action_draft()
+        order.order_line.product_uom_qty = 1
+        order.action_confirm()
+        self.card.invalidate_recordset()
+        self.assertEqual(self.card.points, 200)

@@ -1,0 +1,127 @@
+"""Money invariants over random sequences of POS sales, points payments, partial refunds and
+replays (property-based, ``hypothesis``).
+
+The examples are derandomised, so a run is reproducible; ``CLINIC_HYPOTHESIS_EXAMPLES`` raises
+their number (default 8, a few seconds each) for a longer search.
+"""
+
+import os
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from odoo.tests import tagged
+from odoo.tools import float_compare
+
+from .test_pos_loyalty import PosClinicCommon
+
+EXAMPLES = int(os.environ.get("CLINIC_HYPOTHESIS_EXAMPLES", "8"))
+
+
+class _Rollback(Exception):
+    """Ends an example: everything it wrote is rolled back."""
+
+
+# A sale: (product index, quantity) lines, the share of the order paid with points (0-40 %),
+# then refunds: (line index, quantity) of that sale, and whether the sale is replayed.
+LINE = st.tuples(st.integers(min_value=0, max_value=3), st.integers(min_value=1, max_value=3))
+SALE = st.fixed_dictionaries(
+    {
+        "lines": st.lists(LINE, min_size=1, max_size=4),
+        "points_percent": st.sampled_from([0, 0, 10, 40]),
+        "refunds": st.lists(
+            st.tuples(st.integers(min_value=0, max_value=3), st.integers(min_value=1, max_value=3)), max_size=3
+        ),  # fmt: skip
+        "replay": st.booleans(),
+    }
+)
+
+
+@tagged("post_install", "-at_install")
+class TestMoneyInvariants(PosClinicCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        Category = cls.env["product.category"]
+        aesthetics = Category.create({"name": "Aesthetics (invariants)"})
+        lab = Category.create({"name": "Lab (invariants)"})
+        cls.program.sudo().clinic_category_rate_ids = [
+            (0, 0, {"categ_id": aesthetics.id, "rate": 20}),
+            (0, 0, {"categ_id": lab.id, "rate": 0}),
+        ]
+        tax = (
+            cls.env["account.tax"]
+            .sudo()
+            .create(
+                {"name": "VAT 20 % on top (invariants)", "amount": 20, "amount_type": "percent", "price_include": False}
+            )
+        )
+        cls.products = [
+            cls.create_product("Peel (inv)", aesthetics, 1000.0, tax_ids=[]),
+            cls.create_product("Blood test (inv)", lab, 700.0, tax_ids=[]),
+            cls.create_product("Laser (inv)", cls.categ_basic, 1500.0, tax_ids=tax.ids),
+            cls.create_product("Consultation (inv)", cls.categ_basic, 2200.0, tax_ids=[]),
+        ]
+        cls.rates = {aesthetics.id: 20.0, lab.id: 0.0}
+
+    def _check_invariants(self):
+        card = self.card
+        card.invalidate_recordset()
+        ledger = card.clinic_ledger_ids
+        self.env["clinic.loyalty.ledger"].invalidate_model()
+        self.assertAlmostEqual(card.points, sum(ledger.mapped("points")), places=2, msg="balance = ledger sum")
+        open_lots = sum(line.remaining_points for line in ledger if line.remaining_points > 0)
+        self.assertAlmostEqual(card.points, open_lots, places=2, msg="balance = open lots")
+        self.assertGreaterEqual(float_compare(card.points, 0, precision_digits=2), 0, "never below zero")
+        Record = self.env["clinic.loyalty.line.record"].sudo()
+        for record in Record.search([("card_id", "=", card.id), ("reversed_record_id", "=", False)]):
+            reversals = Record.search([("reversed_record_id", "=", record.id)])
+            back = -sum(reversals.mapped("points")) if record.kind == "earn" else sum(reversals.mapped("points"))
+            self.assertLessEqual(back, abs(record.points) + 0.01, "a line never gives back more than it did")
+            self.assertLessEqual(-sum(reversals.mapped("amount")), record.amount + 0.01)
+            if record.kind == "earn":
+                line = record.pos_line_id
+                rate = self.rates.get(line.product_id.categ_id.id, self.program.clinic_earn_rate)
+                self.assertLessEqual(record.points, record.amount * rate / 100 + 0.01, "earned <= rate x paid")
+                self.assertLessEqual(record.amount, line._clinic_amount() + 0.01, "paid <= the line's amount")
+        refunds = self.env["pos.order"].sudo().search([("lines.refunded_orderline_id", "!=", False)])
+        self.assertFalse(
+            refunds.clinic_ledger_ids.filtered(lambda line: line.kind == "earn"), "a refund is never a paid visit"
+        )
+
+    def _sale(self, sale):
+        lines = [(self.products[index], qty) for index, qty in sale["lines"]]
+        gross = sum(product.lst_price * qty for product, qty in lines)
+        points = min(self.card.points, round(gross * sale["points_percent"] / 100))
+        items = lines + ([self._reward_line(points)] if points >= 1 else [])
+        data = self._order_data(items)
+        order = self._sync(data)
+        if sale["replay"]:
+            self._sync(self._order_data(items) | {"uuid": data["uuid"], "name": data["name"]})
+            order.action_pos_order_paid()
+        self._check_invariants()
+        product_lines = order.lines.filtered(lambda line: not line.reward_id)
+        for index, qty in sale["refunds"]:
+            line = product_lines[index % len(product_lines)]
+            left = line.qty - line.refunded_qty
+            if left <= 0:
+                continue
+            refund_data = self.create_ui_order_data(
+                [{"product": line.product_id, "quantity": -min(qty, left), "refunded_orderline_id": line.id}],
+                customer=self.patient,
+            )
+            self._sync(refund_data)
+            self._check_invariants()
+
+    @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+    @given(sales=st.lists(SALE, min_size=1, max_size=3))
+    def test_balances_lots_and_line_records_stay_true_over_random_sales_and_refunds(self, sales):
+        try:
+            with self.env.cr.savepoint():
+                self.card._clinic_post("earn", 3000, "Opening")
+                for sale in sales:
+                    self._sale(sale)
+                raise _Rollback
+        except _Rollback:
+            pass
+        self.env.invalidate_all()
