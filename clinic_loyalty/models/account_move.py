@@ -1,6 +1,8 @@
-from odoo import models
+from odoo import fields, models
+from odoo.exceptions import AccessError
 
 from ..tools import reasons
+from ..tools.guard import is_server_write, server_write
 
 
 class AccountMove(models.Model):
@@ -8,10 +10,73 @@ class AccountMove(models.Model):
     # Reversal lines of the ledger point to the credit note that caused them.
     _clinic_refund_ledger_field = "refund_move_id"
 
+    clinic_loyalty_round = fields.Integer(
+        copy=False,
+        default=0,
+        readonly=True,
+        help="Incremented when a posted credit note is reset to draft, so posting it again reverses once more.",
+    )
+
+    def write(self, vals):
+        if "clinic_loyalty_round" in vals and not is_server_write(self.env):
+            raise AccessError(self.env._("The clinic programme counts a credit note's postings: it cannot be set."))
+        return super().write(vals)
+
     def _post(self, soft=True):
         posted = super()._post(soft=soft)
         posted.filtered(lambda move: move.move_type == "out_refund")._clinic_reverse_refunded_orders()
         return posted
+
+    def button_draft(self):
+        # A credit note reset to draft no longer refunds: what its posting reversed is
+        # undone, and posting it again reverses once more, once.
+        posted = self.filtered(lambda move: move.move_type == "out_refund" and move.state == "posted")
+        result = super().button_draft()
+        posted._clinic_undo_reversals()
+        return result
+
+    def _clinic_undo_reversals(self):
+        """Undo what these credit notes' postings reversed on the cards, line by line.
+
+        Each reversal line gets its opposite (keyed once per reversal line), with the opposite
+        of its line records, so the order's lines have again what they had before the credit
+        note. Points the reversal gave back that the patient has spent since cannot be taken
+        again: the reset is then refused, with the card's balance, and nothing is written.
+        """
+        Ledger = self.env["clinic.loyalty.ledger"].sudo()
+        Record = self.env["clinic.loyalty.line.record"].sudo()
+        for move in self:
+            lines = Ledger.search([("refund_move_id", "=", move.id), ("kind", "=", "reversal")], order="id")
+            undone = Ledger.search([("reversed_line_id", "in", lines.ids)]).reversed_line_id
+            for line in lines.filtered(lambda rev: rev.reversed_line_id.kind in ("earn", "spend")) - undone:
+                records = Record.search([("ledger_id", "=", line.id)])
+                line.card_id._clinic_post(
+                    "reversal",
+                    -line.points,
+                    reasons.reason("refund_reset", refund=move.name, order=line.origin),
+                    source_key=f"{line.source_key}:reset",
+                    origin=line.origin,
+                    amount=-line.amount,
+                    expiry_date=line.reversed_line_id.expiry_date if line.points < 0 else None,
+                    document=line.sale_order_id or None,
+                    refund=move,
+                    reversed_line=line,
+                    line_records=[
+                        {
+                            "kind": record.kind,
+                            "sale_line_id": record.sale_line_id.id or None,
+                            "pos_line_id": record.pos_line_id.id or None,
+                            "reversed_record_id": record.reversed_record_id.id,
+                            "qty": 0.0,
+                            "points": -record.points,
+                            "amount": -record.amount,
+                            "rate": record.rate,
+                        }
+                        for record in records
+                    ],
+                )
+                line.card_id._clinic_refresh_spend_and_tier(origin=line.origin)
+            server_write(move).clinic_loyalty_round += 1
 
     def _invoice_paid_hook(self):
         result = super()._invoice_paid_hook()
@@ -43,10 +108,13 @@ class AccountMove(models.Model):
                     self.env["clinic.loyalty.household"]._clinic_revoke_period(
                         order._clinic_membership_key(sale_line), refund.name
                     )
+            event = f"account.move:{refund.id}" + (
+                f":{refund.clinic_loyalty_round}" if refund.clinic_loyalty_round else ""
+            )
             for order, shares in refunded.items():
                 order._clinic_reverse(
                     shares,
-                    f"account.move:{refund.id}",
+                    event,
                     reasons.reason("order_refund", refund=refund.name, order=order.name),
                     refund=refund,
                     given_back=order._clinic_points_given_back(points_lines.get(order, [])),

@@ -274,3 +274,36 @@ class TestSaleLineRecords(ClinicBonusCommon):
         order.action_confirm()
         self.card.invalidate_recordset()
         self.assertEqual(self.card.points, 200)
+
+    def test_a_credit_note_reset_to_draft_undoes_its_reversal_and_posting_again_applies_once(self):
+        order = self._confirmed([(self.peel, 1), (self.blood_test, 1)])
+        refund = self._credit(order, self.peel)
+        self.assertEqual((self.card.points, self.card.clinic_total_spend), (0, 1000))
+        refund.button_draft()
+        self.card.invalidate_recordset()
+        self.assertEqual((self.card.points, self.card.clinic_total_spend), (200, 2000), "as before the credit note")
+        refund.action_post()
+        self.card.invalidate_recordset()
+        self.assertEqual(self.card.points, 0)
+        refund.button_draft()
+        refund.action_post()
+        self.card.invalidate_recordset()
+        self.assertEqual(
+            (self.card.points, self.card.clinic_total_spend), (0, 1000), "posted once, whatever the resets"
+        )
+        self.assertEqual(self.card.points, sum(self.card.clinic_ledger_ids.mapped("points")))
+
+    def test_a_reset_that_would_take_back_points_already_spent_is_refused(self):
+        self._give(500)
+        order = self._order([(self.peel, 1)])
+        self._use_points(order, 200)
+        order.action_confirm()
+        invoice = order._create_invoices()
+        invoice.action_post()
+        refund = invoice._reverse_moves()
+        refund.action_post()
+        self.card.invalidate_recordset()
+        self.assertEqual(self.card.points, 500, "the 200 spent come back, the 160 earned go")
+        self.card._clinic_post("spend", -450, "Spent at another visit")
+        with self.assertRaisesRegex(UserError, "cannot be taken from it"):
+            refund.button_draft()

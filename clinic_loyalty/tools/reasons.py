@@ -18,6 +18,7 @@ MESSAGES = {
     "order_spend": _lt("Paid on order %(order)s"),
     "order_cancel": _lt("Order %(order)s cancelled"),
     "order_refund": _lt("Refund %(refund)s of order %(order)s"),
+    "refund_reset": _lt("Refund %(refund)s of order %(order)s reset to draft"),
     "refund_deducted": _lt("%(reason)s (%(paid)s already spent, deducted from the money refunded)"),
     "refund_missing": _lt("%(reason)s (%(missing)s already spent, not taken back)"),
     "welcome": _lt("Welcome bonus"),

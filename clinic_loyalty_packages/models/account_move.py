@@ -22,9 +22,13 @@ class AccountMove(models.Model):
         names the package): one package per line, each package once, one unit, for no more
         than its unused part is worth today and never less than nothing."""
         seen = set()
-        # As the system: the user posting need not read the sales order lines refunded.
+        # As the system: the user posting need not read the sales order lines refunded. The
+        # invoice of a POS refund is Odoo's own record of it: the POS refund closed the
+        # package (for the unused part the server quoted) when it was paid.
         for line in self.sudo().invoice_line_ids.filtered(
-            lambda line: line.clinic_package_id or line.product_id.clinic_is_package
+            lambda line: (
+                (line.clinic_package_id or line.product_id.clinic_is_package) and not line.move_id.pos_order_ids
+            )
         ):
             package = line.clinic_package_id
             if not package:

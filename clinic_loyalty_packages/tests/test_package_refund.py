@@ -151,6 +151,27 @@ class TestPackageRefund(PackageSaleCase, TestPoSCommon):
         refund._clinic_post_loyalty()
         self.assertEqual(package.refund_amount, 6300, "a replayed sync refunds nothing more")
 
+    def test_a_pos_refund_marked_for_invoicing_is_saved_and_invoiced(self):
+        self.open_new_session()
+        order = self._sync(self.create_ui_order_data([(self.course, 1)], customer=self.patient))
+        package = self.env["clinic.package"].sudo().search([("pos_line_id", "in", order.lines.ids)])
+        self._use(package, 3)
+        data = self.create_ui_order_data(
+            [{"product": self.course, "quantity": -1, "refunded_orderline_id": order.lines.id}],
+            customer=self.patient,
+            is_invoiced=True,
+        )
+        data["lines"][0][2].update(
+            price_unit=6300, price_subtotal=-6300, price_subtotal_incl=-6300, price_type="manual"
+        )
+        data.update(amount_total=-6300, amount_paid=-6300, amount_tax=0)
+        data["payment_ids"][0][2]["amount"] = -6300
+        refund = self._sync(data)
+        self.assertEqual(refund.state, "invoiced")
+        self.assertEqual(refund.account_move.move_type, "out_refund")
+        self.assertEqual(refund.account_move.state, "posted")
+        self.assertEqual((package.state, package.refund_amount), ("refunded", 6300))
+
     def test_a_pos_refund_at_the_full_price_is_kept_and_told_to_a_manager(self):
         self.open_new_session()
         order = self._sync(self.create_ui_order_data([(self.course, 1)], customer=self.patient))
