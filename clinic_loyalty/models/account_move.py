@@ -102,11 +102,15 @@ class AccountMove(models.Model):
                             part = line.price_subtotal / sale_line.price_subtotal
                             points_lines.setdefault(order, []).append((sale_line, part))
                         continue
+                    fraction = line._clinic_refunded_fraction(sale_line)
                     shares = refunded.setdefault(order, {})
-                    shares[sale_line.id] = shares.get(sale_line.id, 0.0) + line._clinic_refunded_fraction(sale_line)
-                    # A membership sold by the order loses the period the credit note refunds.
-                    self.env["clinic.loyalty.household"]._clinic_revoke_period(
-                        order._clinic_membership_key(sale_line), refund.name
+                    shares[sale_line.id] = shares.get(sale_line.id, 0.0) + fraction
+                    # A membership sold by the order loses the periods the credit note refunds.
+                    self.env["clinic.loyalty.household"]._clinic_revoke_periods(
+                        order._clinic_membership_key(sale_line),
+                        sale_line.product_uom_qty,
+                        max(round(fraction * sale_line.product_uom_qty), 1),
+                        refund.name,
                     )
             event = f"account.move:{refund.id}" + (
                 f":{refund.clinic_loyalty_round}" if refund.clinic_loyalty_round else ""

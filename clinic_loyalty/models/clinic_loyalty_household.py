@@ -344,6 +344,34 @@ class ClinicLoyaltyHousehold(models.Model):
         return household
 
     @api.model
+    def _clinic_membership_keys(self, source_key, qty):
+        """The keys of the periods a line selling ``qty`` of a plan pays: one period per
+        whole unit (the first keeps the line's own key)."""
+        units = max(int(qty + 1e-6), 1)
+        return [source_key] + [f"{source_key}:{unit}" for unit in range(2, units + 1)]
+
+    @api.model
+    def _clinic_sell_memberships(self, partner, plan, amount, source_key, origin, qty):
+        """A line selling ``qty`` of ``plan``'s product: that many consecutive periods, each
+        paying its share of ``amount``, each once."""
+        keys = self._clinic_membership_keys(source_key, qty)
+        household = self
+        for key in keys:
+            household = self._clinic_sell_membership(partner, plan, amount / len(keys), key, origin)
+        return household
+
+    @api.model
+    def _clinic_revoke_periods(self, source_key, qty, count, origin):
+        """A refund or a cancellation of ``count`` units of a line that sold ``qty``: the
+        membership loses that many of the line's periods, the last first."""
+        revoked = self.env["clinic.loyalty.membership.period"]
+        for key in reversed(self._clinic_membership_keys(source_key, qty)):
+            if len(revoked) >= count:
+                break
+            revoked |= self._clinic_revoke_period(key, origin)
+        return revoked
+
+    @api.model
     def _clinic_revoke_period(self, source_key, origin):
         """The sale that paid a period was cancelled or refunded: the membership loses that period.
 

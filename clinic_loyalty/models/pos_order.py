@@ -401,13 +401,15 @@ class PosOrder(models.Model):
                     body=self.env._("A membership is sold to a patient: choose the patient before the payment.")
                 )
                 continue
-            self.env["clinic.loyalty.household"]._clinic_sell_membership(
+            # One period per unit sold; value follows payment: the periods record the money
+            # the line was paid.
+            self.env["clinic.loyalty.household"]._clinic_sell_memberships(
                 self.partner_id,
                 plans.filtered(lambda p, line=line: p.product_id == line.product_id),
-                # Value follows payment: the period records the money the line was paid.
                 self.currency_id.round(line._clinic_amount() * coverage),
                 f"pos.order.line:{line.id}:membership",
                 self._clinic_origin(),
+                line.qty,
             )
 
     def _clinic_reverse_refunded_orders(self):
@@ -420,8 +422,11 @@ class PosOrder(models.Model):
         )
         for line in refund_lines:
             # A membership sold by the refunded order loses the period it paid.
-            self.env["clinic.loyalty.household"]._clinic_revoke_period(
-                f"pos.order.line:{line.refunded_orderline_id.id}:membership", self._clinic_origin()
+            self.env["clinic.loyalty.household"]._clinic_revoke_periods(
+                f"pos.order.line:{line.refunded_orderline_id.id}:membership",
+                line.refunded_orderline_id.qty,
+                max(int(-line.qty + 1e-6), 1),
+                self._clinic_origin(),
             )
         settled = self._clinic_settled_points()
         for original in refund_lines.refunded_orderline_id.order_id.sorted("id"):

@@ -152,8 +152,11 @@ class SaleOrder(models.Model):
             self.env["clinic.loyalty.voucher.use"].sudo().search([("source_key", "in", keys)]).unlink()
             # A membership the order sold loses the period it paid.
             for line in order.order_line:
-                self.env["clinic.loyalty.household"]._clinic_revoke_period(
-                    order._clinic_membership_key(line), order.env._("Order %(order)s cancelled", order=order.name)
+                self.env["clinic.loyalty.household"]._clinic_revoke_periods(
+                    order._clinic_membership_key(line),
+                    line.product_uom_qty,
+                    max(int(line.product_uom_qty + 1e-6), 1),
+                    order.env._("Order %(order)s cancelled", order=order.name),
                 )
             server_write(order).clinic_loyalty_round += 1
         return result
@@ -358,10 +361,11 @@ class SaleOrder(models.Model):
             plans = Plan._clinic_plans_sold(order.order_line.product_id, order.company_id)
             for line in order.order_line.filtered(lambda sol, plans=plans: sol.product_id in plans.product_id):
                 plan = plans.filtered(lambda p, line=line: p.product_id == line.product_id)
-                self.env["clinic.loyalty.household"]._clinic_sell_membership(
+                self.env["clinic.loyalty.household"]._clinic_sell_memberships(
                     order.partner_id,
                     plan,
                     line.price_total,
                     order._clinic_membership_key(line),
                     order.name,
+                    line.product_uom_qty,
                 )

@@ -196,6 +196,24 @@ class TestPosLineRecords(PosClinicCommon):
         activities = self.env["mail.activity"].sudo().search([("res_model", "=", "loyalty.card")])
         self.assertIn("Loyalty not applied on order", " ".join(activities.mapped("summary")))
 
+    def test_a_plan_sold_with_quantity_2_gives_two_periods_and_a_refund_of_one_takes_one(self):
+        fee = self.create_product("Family Card", self.categ_basic, 5000.0, tax_ids=[])
+        self.env["clinic.loyalty.membership.plan"].sudo().create(
+            {"name": "POS Family", "product_id": fee.id, "company_id": self.company.id, "validity_months": 12}
+        )
+        order = self._sync(self._order_data([(fee, 2), (self.service, 1)]))
+        household = self.patient.sudo().clinic_household_id
+        periods = household.period_ids.filtered(lambda period: not period.cancelled).sorted("date_start")
+        self.assertEqual(len(periods), 2, "10,000 paid for two periods gives two periods")
+        self.assertEqual(periods.mapped("amount"), [5000, 5000])
+        self.assertEqual(household.date_end, periods[1].date_end)
+        self.assertEqual(self._earned(order), 220, "the plan earns nothing, the consultation its 10 %")
+        refund = self._refund(order, (self._line(order, fee), 1))
+        household.invalidate_recordset()
+        self.assertEqual(len(household.period_ids.filtered("cancelled")), 1)
+        self.assertEqual(household.date_end, periods[0].date_end)
+        self.assertEqual(self._reversed(refund), 0, "refunding the plan takes back none of the points")
+
 
 @tagged("post_install", "-at_install")
 class TestSaleLineRecords(ClinicBonusCommon):
