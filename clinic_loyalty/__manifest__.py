@@ -3,7 +3,7 @@
 {
     "name": "Clinic Loyalty",
     "summary": "Loyalty cards, bonus points, tiers and family memberships for clinics",
-    "version": "18.0.1.4.0",
+    "version": "18.0.1.5.0",
     "category": "Sales/Loyalty",
     "website": "https://github.com/clinic-loyalty/clinic-loyalty",
     "author": "Clinic Loyalty contributors",

@@ -1,3 +1,6 @@
+import importlib.util
+from pathlib import Path
+
 from odoo import Command
 from odoo.exceptions import UserError
 from odoo.tests import tagged
@@ -213,6 +216,20 @@ class TestPosLineRecords(PosClinicCommon):
         self.assertEqual(len(household.period_ids.filtered("cancelled")), 1)
         self.assertEqual(household.date_end, periods[0].date_end)
         self.assertEqual(self._reversed(refund), 0, "refunding the plan takes back none of the points")
+
+    def test_orders_paid_before_the_upgrade_are_not_applied_again(self):
+        order = self._sync(self._order_data([(self.peel, 1)]))
+        self.env.flush_all()
+        self.env.cr.execute("UPDATE pos_order SET clinic_loyalty_posted = FALSE WHERE id = %s", [order.id])
+        path = Path(__file__).parents[1] / "migrations" / "18.0.1.5.0" / "post-migrate.py"
+        spec = importlib.util.spec_from_file_location("clinic_loyalty_migration_18_0_1_5_0", path)
+        migration = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(migration)
+        migration.migrate(self.env.cr, "18.0.1.4.0")
+        order.invalidate_recordset()
+        self.assertTrue(order.clinic_loyalty_posted)
+        order.action_pos_order_paid()
+        self.assertEqual(self.card.points, 200)
 
 
 @tagged("post_install", "-at_install")
