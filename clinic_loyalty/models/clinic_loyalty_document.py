@@ -66,6 +66,18 @@ class ClinicLoyaltyDocument(models.AbstractModel):
         """Amount the programme's maximum share payable with points applies to."""
         raise NotImplementedError
 
+    def _clinic_effects(self):
+        """What the document does to clinic value once paid (a POS order) or confirmed (a
+        sales order), as (sequence, method) pairs run in sequence order. Each addon adds its
+        own effects (packages, referrals, recalls); the engine runs the list, once."""
+        return []
+
+    def _clinic_run_effects(self):
+        """Run the document's effects in their declared order."""
+        self.ensure_one()
+        for _sequence, method in sorted(self._clinic_effects()):
+            getattr(self, method)()
+
     # The engine ------------------------------------------------------------------------
 
     @api.model

@@ -188,9 +188,8 @@ class PosOrder(models.Model):
         return f"pos.order:{self.id}:{event}"
 
     def _clinic_effects(self):
-        """What a paid POS order does to clinic value, as (sequence, method) pairs run in
-        sequence order; each addon adds its own (packages, referrals, recalls)."""
         return [
+            *super()._clinic_effects(),
             (10, "_clinic_reverse_refunded_orders"),
             (20, "_clinic_sell_memberships"),
             (30, "_clinic_record_membership_benefits"),
@@ -209,15 +208,13 @@ class PosOrder(models.Model):
         for order in self.filtered(lambda o: o.state in PAID_STATES and not o.clinic_loyalty_posted):
             # Once: a payment hook run again (by Odoo, or called over RPC) applies nothing.
             server_write(order).clinic_loyalty_posted = True
-            effects = [method for _sequence, method in sorted(order._clinic_effects())]
             try:
                 with self.env.cr.savepoint():
-                    for method in effects:
-                        getattr(order, method)()
+                    order._clinic_run_effects()
                 continue
             except (UserError, ValidationError):
                 self.env.invalidate_all()
-            for method in effects:
+            for _sequence, method in sorted(order._clinic_effects()):
                 try:
                     with self.env.cr.savepoint():
                         getattr(order, method)()

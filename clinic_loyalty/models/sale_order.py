@@ -139,7 +139,6 @@ class SaleOrder(models.Model):
         result = super().action_confirm()
         confirmed = self.filtered(lambda order: order.state == "sale")
         confirmed._clinic_post_loyalty()
-        confirmed._clinic_record_membership()
         return result
 
     def _action_cancel(self):
@@ -265,18 +264,32 @@ class SaleOrder(models.Model):
         self.ensure_one()
         return f"sale.order:{self.id}:{self.clinic_loyalty_round}:{event}"
 
+    def _clinic_effects(self):
+        return [
+            *super()._clinic_effects(),
+            (40, "_clinic_post_card_points"),
+            (55, "_clinic_record_membership"),
+        ]
+
     def _clinic_post_loyalty(self):
-        """Post the points a confirmed order spends and earns, once per order and confirmation."""
+        """Run the effects of each confirmed order, once per order and confirmation. A
+        refusal refuses the confirmation: nothing is written."""
         for order in self:
-            card = order._clinic_card()
-            if not card:
-                continue
-            if order._clinic_points_lines(card):
-                # Locked first: two orders spending one (household) balance wait for each other.
-                card._clinic_lock()
-            order._clinic_post_spending_points(card, order._clinic_points_to_spend(card))
-            if card.program_id.clinic_earn_trigger == "confirm":
-                order._clinic_post_earning(card)
+            order._clinic_run_effects()
+
+    def _clinic_post_card_points(self):
+        """Take the points the order spends and, if the programme earns at confirmation, post
+        what it earns, on the patient's card."""
+        self.ensure_one()
+        card = self._clinic_card()
+        if not card:
+            return
+        if self._clinic_points_lines(card):
+            # Locked first: two orders spending one (household) balance wait for each other.
+            card._clinic_lock()
+        self._clinic_post_spending_points(card, self._clinic_points_to_spend(card))
+        if card.program_id.clinic_earn_trigger == "confirm":
+            self._clinic_post_earning(card)
 
     def _clinic_earn_when_paid(self):
         """Earn the points of orders whose programme waits for payment, once all invoices are paid."""

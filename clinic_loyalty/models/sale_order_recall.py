@@ -4,20 +4,22 @@ from odoo import api, models
 class SaleOrder(models.Model):
     _inherit = "sale.order"
 
-    def _clinic_post_loyalty(self):
+    def _clinic_effects(self):
         # After the order's points: a confirmed order is a paid visit (see tools/visits.py),
         # so it closes the patient's recalls of its services and may earn their reward.
-        result = super()._clinic_post_loyalty()
-        for order in self.filtered(lambda o: o.state == "sale" and o.partner_id):
+        return [*super()._clinic_effects(), (50, "_clinic_close_paid_recalls")]
+
+    def _clinic_close_paid_recalls(self):
+        self.ensure_one()
+        if self.state == "sale" and self.partner_id:
             self.env["clinic.loyalty.recall"]._clinic_close_recalls(
-                order.company_id,
-                order.partner_id,
-                order.order_line.filtered(lambda line: line.product_uom_qty > 0).product_id,
-                document=order,
+                self.company_id,
+                self.partner_id,
+                self.order_line.filtered(lambda line: line.product_uom_qty > 0).product_id,
+                document=self,
                 paid=True,
-                day=order._clinic_day(),
+                day=self._clinic_day(),
             )
-        return result
 
 
 class SaleOrderLine(models.Model):

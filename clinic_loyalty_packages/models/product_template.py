@@ -63,8 +63,7 @@ class ProductTemplate(models.Model):
     )
     clinic_package_remind_days = fields.Integer(
         string="Remind Before Expiry (days)",
-        help="Days before the package expires on which the patient is reminded of the sessions left "
-        "(0: no reminder).",
+        help="Days before the package expires on which the patient is reminded of the sessions left (0: no reminder).",
     )
     clinic_package_remind_last = fields.Boolean(
         string="Remind of the Last Session",

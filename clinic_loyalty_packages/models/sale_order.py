@@ -35,11 +35,14 @@ class SaleOrder(models.Model):
 
     def action_confirm(self):
         self._clinic_check_package_lines()
-        result = super().action_confirm()
-        confirmed = self.filtered(lambda order: order.state == "sale")
-        confirmed._clinic_sell_packages()
-        confirmed._clinic_redeem_package_lines()
-        return result
+        return super().action_confirm()
+
+    def _clinic_effects(self):
+        return [
+            *super()._clinic_effects(),
+            (60, "_clinic_sell_packages"),
+            (61, "_clinic_redeem_package_lines"),
+        ]
 
     def _action_cancel(self):
         if self.filtered(lambda o: o.state == "sale").order_line.filtered("clinic_package_id"):

@@ -39,12 +39,13 @@ class SaleOrder(models.Model):
         Referral._clinic_check_front_desk()
         Referral._clinic_record(self.partner_id, self.clinic_referral_code, "sale", self.company_id)
 
-    def _clinic_post_loyalty(self):
-        result = super()._clinic_post_loyalty()
-        for order in self:
-            if order._clinic_visit_trigger() == "confirm":
-                self.env["clinic.referral"]._clinic_visit_paid(order)
-        return result
+    def _clinic_effects(self):
+        return [*super()._clinic_effects(), (52, "_clinic_referral_visit_confirmed")]
+
+    def _clinic_referral_visit_confirmed(self):
+        self.ensure_one()
+        if self._clinic_visit_trigger() == "confirm":
+            self.env["clinic.referral"]._clinic_visit_paid(self)
 
     def _clinic_earn_when_paid(self):
         result = super()._clinic_earn_when_paid()
