@@ -2,7 +2,7 @@ import re
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import float_compare, float_is_zero
+from odoo.tools import float_compare, float_is_zero, format_amount
 
 from ..tools import reasons
 from ..tools.guard import is_server_write, server_write
@@ -190,6 +190,7 @@ class PosOrder(models.Model):
     def _clinic_effects(self):
         return [
             *super()._clinic_effects(),
+            (5, "_clinic_check_line_figures"),
             (10, "_clinic_reverse_refunded_orders"),
             (20, "_clinic_sell_memberships"),
             (30, "_clinic_record_membership_benefits"),
@@ -235,6 +236,39 @@ class PosOrder(models.Model):
             self.env["loyalty.card"].sudo()._clinic_tell_managers_about(
                 self.partner_id, summary, message, self.company_id
             )
+
+    def _clinic_check_line_figures(self):
+        """Tell a manager when the browser's line totals differ from the server's.
+
+        The engine earns, spends and refunds on the server's amounts whatever the browser
+        sent; a difference beyond the currency's rounding (a tampered or broken till) is
+        written on the order and given to a loyalty manager as a to-do.
+        """
+        self.ensure_one()
+        if not self.company_id.clinic_loyalty_program_id.clinic_bonus:
+            return
+        currency = self.currency_id
+        wrong = [
+            (line, line._clinic_amount())
+            for line in self.lines
+            if currency.compare_amounts(line.price_subtotal_incl, line._clinic_amount()) != 0
+        ]
+        if not wrong:
+            return
+        summary = self.env._("Line totals corrected on order %(order)s", order=self._clinic_origin())
+        note = " ".join(
+            self.env._(
+                "%(product)s: the till sent %(sent)s, the server counts %(server)s.",
+                product=line.product_id.display_name,
+                sent=format_amount(self.env, line.price_subtotal_incl, currency),
+                server=format_amount(self.env, server, currency),
+            )
+            for line, server in wrong
+        )
+        self.sudo().message_post(body=self.env._("%(summary)s: %(reason)s", summary=summary, reason=note))
+        target = self.sudo()._clinic_card() or self.partner_id
+        if target:
+            self.env["loyalty.card"].sudo()._clinic_tell_managers_about(target, summary, note, self.company_id)
 
     def _clinic_post_card_points(self):
         """Take the points the order's rewards spend and post what it earns, on the patient's card."""

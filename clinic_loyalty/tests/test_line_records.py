@@ -104,6 +104,12 @@ class TestPosLineRecords(PosClinicCommon):
         data.update({"amount_total": 1000, "amount_paid": 1000})
         order = self._sync(data)
         self.assertEqual(self._earned(order), 100, "10 % of the 1,000 paid, not of the 100,000 claimed")
+        self.assertIn("the till sent", order.message_ids[:1].body)
+        activity = (
+            self.env["mail.activity"].sudo().search([("res_model", "=", "loyalty.card"), ("res_id", "=", self.card.id)])
+        )
+        self.assertIn("Line totals corrected on order", " ".join(activity.mapped("summary")))
+        self.assertIn("the server counts", " ".join(activity.mapped("note")))
 
     def test_taxes_on_top_earn_on_the_taxed_amount_paid(self):
         order = self._sync(self._order_data([(self.taxed, 2)]))
