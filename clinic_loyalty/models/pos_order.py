@@ -191,6 +191,7 @@ class PosOrder(models.Model):
         return [
             *super()._clinic_effects(),
             (5, "_clinic_check_line_figures"),
+            (6, "_clinic_check_refunded_money"),
             (10, "_clinic_reverse_refunded_orders"),
             (20, "_clinic_sell_memberships"),
             (30, "_clinic_record_membership_benefits"),
@@ -270,6 +271,86 @@ class PosOrder(models.Model):
         if target:
             self.env["loyalty.card"].sudo()._clinic_tell_managers_about(target, summary, note, self.company_id)
 
+    def _clinic_check_refunded_money(self):
+        """A refund paid back more money than its lines were paid (priced offline, or by
+        hand): the refund is kept (the money is gone), a loyalty manager gets a to-do."""
+        self.ensure_one()
+        pairs = [
+            (line.refunded_orderline_id, -line.qty, -line._clinic_amount())
+            for line in self.lines
+            if line.refunded_orderline_id and not line.refunded_orderline_id.reward_id
+        ]
+        problems = self._clinic_refund_problems(pairs, exclude=self.lines)
+        if problems:
+            summary = self.env._("Refund %(refund)s pays back too much", refund=self._clinic_origin())
+            note = " ".join(problems)
+            self.sudo().message_post(body=self.env._("%(summary)s: %(reason)s", summary=summary, reason=note))
+            target = self.sudo()._clinic_card() or self.partner_id
+            if target:
+                self.env["loyalty.card"].sudo()._clinic_tell_managers_about(target, summary, note, self.company_id)
+
+    @api.model
+    def _clinic_refund_problems(self, pairs, exclude=None):
+        """Why refunding ``pairs`` [(line refunded, quantity, money paid back)] returns more
+        money than the lines were paid (empty: it does not).
+
+        A line may give back at most what it was paid: its amount as the server computes it,
+        in the share its order's payments covered, for the quantity refunded, less what
+        earlier refunds of it (other than ``exclude``) paid back already. The refund screen
+        asks before the payment (:meth:`clinic_check_refund`); a refund synced anyway is
+        told to a manager.
+        """
+        problems = []
+        for line, qty, money in pairs:
+            order = line.order_id
+            currency = order.currency_id
+            if not line.qty or qty <= 0:
+                continue
+            # What the line cost, in the share its order received in money, points and rewards
+            # (the refund gives points and rewards back through their own lines).
+            paid = line._clinic_amount() * order._clinic_payment_coverage(rewards_paid=True)
+            earlier = (line.refund_orderline_ids - (exclude or self.env["pos.order.line"])).filtered(
+                lambda refund: refund.order_id.state in PAID_STATES
+            )
+            paid_back = -sum(refund._clinic_amount() for refund in earlier)
+            allowed = currency.round(max(min(paid * qty / line.qty, paid - paid_back), 0.0))
+            if currency.compare_amounts(money, allowed) > 0:
+                quantity = f"{qty:g}"
+                problems.append(
+                    self.env._(
+                        "%(product)s was paid %(paid)s; refunding %(qty)s of it pays back at most %(allowed)s, "
+                        "not %(money)s. Refund it at its price.",
+                        product=line.product_id.display_name,
+                        paid=format_amount(self.env, currency.round(paid), currency),
+                        qty=quantity,
+                        allowed=format_amount(self.env, allowed, currency),
+                        money=format_amount(self.env, money, currency),
+                    )
+                )
+        return problems
+
+    @api.model
+    def clinic_check_refund(self, lines):
+        """Before a refund is paid: ``lines`` [{refunded_line_id, qty, amount}] (the quantity
+        refunded and the money paid back for it, taxes included, both positive). Answers
+        ``{"problems": [...]}``: empty when no line pays back more than it was paid."""
+        if not isinstance(lines, list):
+            return {"problems": []}
+        wanted = {}
+        for item in lines:
+            if not isinstance(item, dict):
+                continue
+            line_id, qty, money = item.get("refunded_line_id"), item.get("qty"), item.get("amount")
+            if not isinstance(line_id, int) or isinstance(line_id, bool):
+                continue
+            if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in (qty, money)):
+                continue
+            wanted[line_id] = (abs(qty), abs(money))
+        refunded = self.env["pos.order.line"].browse(list(wanted)).exists()
+        refunded.order_id.check_access("read")
+        refunded = refunded.sudo().filtered(lambda line: not line.reward_id)
+        return {"problems": self._clinic_refund_problems([(line, *wanted[line.id]) for line in refunded])}
+
     def _clinic_post_card_points(self):
         """Take the points the order's rewards spend and post what it earns, on the patient's card."""
         self.ensure_one()
@@ -305,7 +386,7 @@ class PosOrder(models.Model):
         unpaid = max(gross - max(rewards, 0.0), 0.0) * (1.0 - self._clinic_payment_coverage())
         return rewards + unpaid
 
-    def _clinic_payment_coverage(self):
+    def _clinic_payment_coverage(self, rewards_paid=False):
         """Share (0 to 1) of what the order's lines cost, after its rewards, that its payments
         received: value follows payment.
 
@@ -314,7 +395,8 @@ class PosOrder(models.Model):
         e-wallets count as paid; the customer account (pay later) does not: it is a debt,
         not money. Lines priced below zero that refund nothing lower what is covered, never
         what is due. An order being entered at the desk (not saved) counts as paid in full,
-        as it will be.
+        as it will be. With ``rewards_paid``, every reward line counts as paid too (points,
+        coupons: what a refund returns through the reward lines it refunds with the items).
         """
         self.ensure_one()
         if not self.id:
@@ -322,7 +404,8 @@ class PosOrder(models.Model):
         due = received = 0.0
         for line in self.lines:
             amount = line._clinic_amount()
-            if line.reward_id and line.reward_id.program_id.program_type in PREPAID_PROGRAM_TYPES:
+            prepaid = line.reward_id and line.reward_id.program_id.program_type in PREPAID_PROGRAM_TYPES
+            if line.reward_id and (prepaid or rewards_paid):
                 received -= amount
             elif line.reward_id or line.qty > 0 and amount > 0:
                 due += amount

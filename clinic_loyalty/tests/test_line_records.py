@@ -237,6 +237,36 @@ class TestPosLineRecords(PosClinicCommon):
         order.action_pos_order_paid()
         self.assertEqual(self.card.points, 200)
 
+    def test_a_refund_line_never_returns_more_money_than_its_line_was_paid(self):
+        laser = self.create_product("Laser 1500", self.categ_basic, 1500.0, tax_ids=[])
+        order = self._sync(self._order_data([(laser, 1)]))
+        line = self._line(order, laser)
+        check = self.env["pos.order"].with_user(self.cashier).clinic_check_refund
+        self.assertEqual(check([{"refunded_line_id": line.id, "qty": 1, "amount": 1500}]), {"problems": []})
+        problems = check([{"refunded_line_id": line.id, "qty": 1, "amount": 4500}])["problems"]
+        self.assertEqual(len(problems), 1)
+        self.assertIn("pays back at most", problems[0])
+        self.assertIn("1,500.00", problems[0])
+        # Synced anyway (offline): kept, and told to a manager.
+        data = self.create_ui_order_data(
+            [{"product": laser, "quantity": -1, "refunded_orderline_id": line.id}], customer=self.patient
+        )
+        data["lines"][0][2].update(price_unit=4500, price_subtotal=-4500, price_subtotal_incl=-4500)
+        data.update(amount_total=-4500, amount_paid=-4500)
+        data["payment_ids"][0][2]["amount"] = -4500
+        refund = self._sync(data)
+        self.assertEqual(refund.state, "paid")
+        self.assertIn("pays back too much", " ".join(refund.message_ids.mapped("body")))
+        self.assertEqual(self.card.points, 0, "the line's points are taken back, once")
+
+    def test_an_order_paid_with_points_refunds_its_price_with_the_points_line(self):
+        self.card._clinic_post("earn", 3000, "Opening")
+        self.program.sudo().clinic_max_redeem_percent = 100
+        order = self._sync(self._order_data([(self.service, 1), self._reward_line(2200)]))
+        line = self._line(order, self.service)
+        answer = self.env["pos.order"].clinic_check_refund([{"refunded_line_id": line.id, "qty": 1, "amount": 2200}])
+        self.assertEqual(answer, {"problems": []}, "money and points returned: what the line cost")
+
 
 @tagged("post_install", "-at_install")
 class TestSaleLineRecords(ClinicBonusCommon):

@@ -20,7 +20,41 @@ patch(PaymentScreen.prototype, {
         if (!(await super._isOrderValid(...arguments))) {
             return false;
         }
-        return await this.clinicCheckPoints(this.currentOrder);
+        return (
+            (await this.clinicCheckPoints(this.currentOrder)) &&
+            (await this.clinicCheckRefund(this.currentOrder))
+        );
+    },
+    /**
+     * Before a refund is paid: the server checks that no refunded line pays back more
+     * money than it was paid (a price changed by hand, a refund priced offline). Offline,
+     * the refund goes on and the server tells a manager when it arrives.
+     */
+    async clinicCheckRefund(order) {
+        const lines = order.lines
+            .filter((line) => line.refunded_orderline_id?.id && !line.reward_id)
+            .map((line) => ({
+                refunded_line_id: line.refunded_orderline_id.id,
+                qty: -line.get_quantity(),
+                amount: -line.get_price_with_tax(),
+            }));
+        if (!lines.length) {
+            return true;
+        }
+        let answer = undefined;
+        try {
+            answer = await this.pos.data.call("pos.order", "clinic_check_refund", [lines]);
+        } catch {
+            return true;
+        }
+        if (answer?.problems?.length) {
+            this.dialog.add(AlertDialog, {
+                title: _t("This refund pays back too much"),
+                body: answer.problems.join("\n"),
+            });
+            return false;
+        }
+        return true;
     },
     /**
      * Before the patient pays: the server checks the points the order uses against the
