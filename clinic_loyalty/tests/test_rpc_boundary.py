@@ -455,6 +455,65 @@ class TestRpcBoundary(RpcCallMixin, TestPointOfSaleHttpCommon):
             "action_update_card_point", [wizard],
         )  # fmt: skip
 
+    def test_a_paid_order_and_what_its_lines_did_are_closed_over_rpc(self):
+        """Issue 24: a paid POS order's patient, lines and loyalty flag, the line records and a
+        credit note's posting round cannot be changed by a client; the refund check reads
+        only what the user may read."""
+        session, _order = self._pos_order()
+        pos_cashier = new_test_user(
+            self.env,
+            login="rpc_pos_cashier",
+            groups="base.group_user,point_of_sale.group_pos_user,clinic_loyalty.group_clinic_loyalty_user",
+            company_id=self.company.id,
+        )
+        result = self.env["pos.order"].sync_from_ui([self._ui_order(session, self.patient, 1000)])
+        order = self.env["pos.order"].browse(result["pos.order"][0]["id"])
+        self.assertTrue(order.clinic_loyalty_posted)
+        line = order.lines
+        forged = {"clinic_ledger_internal": True, "clinic_server_write": True}
+        self.assertRefused(
+            pos_cashier, USER, "is paid: its patient, lines and payments", "pos.order", "write",
+            [order.id], {"partner_id": self.stranger.id},
+        )  # fmt: skip
+        for context in (None, forged):
+            self.assertRefused(
+                pos_cashier, ACCESS, "server's to record", "pos.order", "write",
+                [order.id], {"clinic_loyalty_posted": False}, context=context,
+            )  # fmt: skip
+        self.assertRefused(
+            pos_cashier, USER, "its lines can no longer be changed", "pos.order.line", "write", [line.id], {"qty": 4}
+        )
+        self.assertRefused(
+            pos_cashier, USER, "its lines can no longer be changed", "pos.order.line", "create",
+            [{"order_id": order.id, "product_id": self.service.id, "qty": 3, "price_unit": 2200,
+              "price_subtotal": 6600, "price_subtotal_incl": 6600}],
+        )  # fmt: skip
+        # The payment hook run again, with any context: nothing more is applied.
+        before = self._money()
+        self._rpc(pos_cashier, "pos.order", "action_pos_order_paid", [order.id], context=forged)
+        self.assertEqual(self._money(), before)
+        record = self.env["clinic.loyalty.line.record"].search([("pos_line_id", "=", line.id)])
+        self.assertEqual((record.points, record.amount), (100, 1000))
+        for user in (pos_cashier, self.manager):
+            self.assertRefused(
+                user, ACCESS, r"\S", "clinic.loyalty.line.record", "create",
+                [{"ledger_id": record.ledger_id.id, "kind": "earn", "points": 5000, "amount": 50000}],
+            )  # fmt: skip
+            self.assertRefused(
+                user, USER, "is history", "clinic.loyalty.line.record", "write", [record.id], {"points": 5000}
+            )
+            self.assertRefused(user, ACCESS, r"\S", "clinic.loyalty.line.record", "unlink", [record.id])
+        move = self.env["account.move"].create({"move_type": "out_refund", "partner_id": self.patient.id})
+        self.assertRefused(
+            self.accountant, ACCESS, "counts a credit note's postings", "account.move", "write",
+            [move.id], {"clinic_loyalty_round": 5},
+        )  # fmt: skip
+        self.assertEqual(move.clinic_loyalty_round, 0)
+        lines = [{"refunded_line_id": line.id, "qty": 1, "amount": 1000}]
+        for user in (self.portal, self.salesperson, self.user_b):
+            self.assertRefused(user, ACCESS, r"\S", "pos.order", "clinic_check_refund", lines)
+        self.assertEqual(self.assertAllowed(pos_cashier, "pos.order", "clinic_check_refund", lines), {"problems": []})
+
     def test_legitimate_roles_keep_working(self):
         # The front desk enrols a walk-in patient, reads their card and prints it.
         walk_in = self.assertAllowed(
