@@ -103,11 +103,13 @@ class SaleOrder(models.Model):
         if not program.clinic_bonus or reward.discount_mode != "per_point":
             return values
         # Paying with points is capped at the programme's share of the order, and at what
-        # the patient asked to use.
+        # the patient asked to use, taxes included as at the POS: the reward lines are priced
+        # untaxed with the taxes of the lines they discount, in the order's proportion.
         cap = self._clinic_points_payment_cap(program)
         if self.clinic_points_to_use > 0:
             cap = min(cap, self.clinic_points_to_use * reward.discount)
-        discount = -sum(vals["price_unit"] * vals.get("product_uom_qty", 1.0) for vals in values)
+        untaxed = -sum(vals["price_unit"] * vals.get("product_uom_qty", 1.0) for vals in values)
+        discount = untaxed * self._clinic_tax_ratio()
         if discount > cap and discount > 0:
             factor = cap / discount
             for vals in values:
@@ -188,8 +190,15 @@ class SaleOrder(models.Model):
     def _clinic_points_lines(self, card):
         return self.order_line.filtered(lambda line: line.reward_id and line.coupon_id == card)
 
+    def _clinic_tax_ratio(self):
+        """What the order's service and product lines cost with their taxes over without:
+        an order-wide discount priced untaxed costs the patient this much more."""
+        lines = self._clinic_product_lines()
+        untaxed = sum(lines.mapped("price_subtotal"))
+        return sum(lines.mapped("price_total")) / untaxed if untaxed else 1.0
+
     def _clinic_points_payment_cap(self, program):
-        """Most of this order (untaxed, as reward lines are priced) that may be paid with points."""
+        """Most of this order (taxes included, as at the POS) that may be paid with points."""
         return program._clinic_points_payment_cap(self._clinic_cap_base(), self.currency_id)
 
     # The order engine's description of a sales order (see clinic.loyalty.document) -------
@@ -215,17 +224,15 @@ class SaleOrder(models.Model):
         )
 
     def _clinic_cap_base(self):
-        # Reward lines are priced untaxed: so is the share payable with points.
-        return sum(self._clinic_product_lines().mapped("price_subtotal"))
+        # Taxes included, as at the POS: points pay what the patient would have paid.
+        return sum(self._clinic_product_lines().mapped("price_total"))
 
     def _clinic_spending(self, card):
-        """(points, untaxed amount paid with points) of this order's reward lines on ``card``."""
+        """(points, amount paid with points, taxes included) of this order's reward lines on
+        ``card``: a point pays the same taxed amount as at the POS."""
         lines = self._clinic_points_lines(card)
-        points = sum(
-            self._clinic_reward_cost(line.reward_id, -line.price_unit * line.product_uom_qty, line.points_cost)
-            for line in lines
-        )
-        return float_round(points, precision_digits=2), -sum(lines.mapped("price_subtotal"))
+        points = sum(self._clinic_reward_cost(line.reward_id, -line.price_total, line.points_cost) for line in lines)
+        return float_round(points, precision_digits=2), -sum(lines.mapped("price_total"))
 
     def _clinic_check_spending(self, card=None):
         """Refuse, before anything is written, an order that spends points it may not."""

@@ -378,3 +378,40 @@ class TestSaleLineRecords(ClinicBonusCommon):
         self.card._clinic_post("spend", -450, "Spent at another visit")
         with self.assertRaisesRegex(UserError, "cannot be taken from it"):
             refund.button_draft()
+
+    def test_points_pay_the_same_taxed_amount_as_at_the_pos(self):
+        """A 1,000 service taxed 20 % on top, paid entirely with points: 1,200 points, as at the POS."""
+        self.program.clinic_max_redeem_percent = 100
+        tax = self.env["account.tax"].create(
+            {"name": "VAT 20 % on top (sales)", "amount": 20, "amount_type": "percent", "price_include": False}
+        )
+        laser = self.env["product.product"].create(
+            {"name": "Laser", "type": "service", "list_price": 1000, "categ_id": self.categ_dental.id,
+             "taxes_id": [(6, 0, tax.ids)]}
+        )  # fmt: skip
+        self._give(2000)
+        order = self._order([(laser, 1)])
+        self.assertEqual(order.amount_total, 1200)
+        self._use_points(order)
+        self.assertEqual(order.amount_total, 0)
+        order.action_confirm()
+        spend = order.clinic_ledger_ids.filtered(lambda line: line.kind == "spend")
+        self.assertEqual(spend.points, -1200)
+        self.card.invalidate_recordset()
+        self.assertEqual(self.card.points, 800)
+
+    def test_a_points_payment_on_a_taxed_order_keeps_to_the_share_taxes_included(self):
+        self.program.clinic_max_redeem_percent = 50
+        tax = self.env["account.tax"].create(
+            {"name": "VAT 20 % on top (share)", "amount": 20, "amount_type": "percent", "price_include": False}
+        )
+        laser = self.env["product.product"].create(
+            {"name": "Laser", "type": "service", "list_price": 1000, "categ_id": self.categ_dental.id,
+             "taxes_id": [(6, 0, tax.ids)]}
+        )  # fmt: skip
+        self._give(2000)
+        order = self._order([(laser, 1)])
+        self._use_points(order)
+        self.assertEqual(order.amount_total, 600, "half of the 1,200 the patient would pay")
+        order.action_confirm()
+        self.assertEqual(order.clinic_ledger_ids.filtered(lambda line: line.kind == "spend").points, -600)
