@@ -35,6 +35,11 @@ class LoyaltyProgram(models.Model):
         required=True,
         help="Sales orders earn points when confirmed, or only once all their invoices are paid.",
     )
+    clinic_earn_pay_later = fields.Boolean(
+        string="Customer Account Earns",
+        help="POS orders put on the customer account (pay later) earn points as if paid. Off: only the money "
+        "received at the desk earns; the part on the customer account earns nothing.",
+    )
     clinic_rounding = fields.Selection(
         selection=[
             ("down", "Down to whole points"),

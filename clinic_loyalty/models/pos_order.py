@@ -392,10 +392,10 @@ class PosOrder(models.Model):
 
         The money received is spread over the lines in proportion to what each costs, so an
         order whose payments cover half of it earns on half of each line. Gift cards and
-        e-wallets count as paid; the customer account (pay later) does not: it is a debt,
-        not money. Lines priced below zero that refund nothing lower what is covered, never
-        what is due. An order being entered at the desk (not saved) counts as paid in full,
-        as it will be. With ``rewards_paid``, every reward line counts as paid too (points,
+        e-wallets count as paid; the customer account (pay later) does not (it is a debt,
+        not money) unless the programme's *Customer Account Earns* says so. Lines priced
+        below zero that refund nothing lower what is covered, never what is due. An order
+        being entered at the desk (not saved) counts as paid in full, as it will be. With ``rewards_paid``, every reward line counts as paid too (points,
         coupons: what a refund returns through the reward lines it refunds with the items).
         """
         self.ensure_one()
@@ -409,7 +409,13 @@ class PosOrder(models.Model):
                 received -= amount
             elif line.reward_id or line.qty > 0 and amount > 0:
                 due += amount
-        received += sum(payment.amount for payment in self.payment_ids if payment.payment_method_id.type != "pay_later")
+        # The customer account is a debt, not money, unless the programme says it earns.
+        pay_later_earns = self.company_id.clinic_loyalty_program_id.clinic_earn_pay_later
+        received += sum(
+            payment.amount
+            for payment in self.payment_ids
+            if pay_later_earns or payment.payment_method_id.type != "pay_later"
+        )
         if float_compare(due, 0, precision_digits=2) <= 0:
             return 0.0
         return min(max(received / due, 0.0), 1.0)

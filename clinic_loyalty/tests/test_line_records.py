@@ -267,6 +267,18 @@ class TestPosLineRecords(PosClinicCommon):
         answer = self.env["pos.order"].clinic_check_refund([{"refunded_line_id": line.id, "qty": 1, "amount": 2200}])
         self.assertEqual(answer, {"problems": []}, "money and points returned: what the line cost")
 
+    def test_the_customer_account_earns_only_when_the_programme_says_so(self):
+        data = self.create_ui_order_data(
+            [(self.peel, 1)], customer=self.patient, payments=[(self.cash_pm1, 500), (self.pay_later_pm, 500)]
+        )
+        order = self._sync(data)
+        self.assertEqual(self._earned(order), 100, "20 % of the 500 received; the 500 owed earns nothing")
+        self.program.sudo().clinic_earn_pay_later = True
+        data = self.create_ui_order_data(
+            [(self.peel, 1)], customer=self.patient, payments=[(self.cash_pm1, 500), (self.pay_later_pm, 500)]
+        )
+        self.assertEqual(self._earned(self._sync(data)), 200)
+
 
 @tagged("post_install", "-at_install")
 class TestSaleLineRecords(ClinicBonusCommon):
