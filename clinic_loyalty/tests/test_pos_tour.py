@@ -135,6 +135,25 @@ class TestPosLoyaltyTours(TestPointOfSaleHttpCommon):
         self.card.invalidate_recordset()
         self.assertEqual(self.card.points, 335)
 
+    def test_a_refund_reverses_what_its_line_did(self):
+        """Issue 24: refunding the lab test (0 %) of a massage and lab test paid partly with
+        points gives back the lab test's share of the points and takes back nothing earned."""
+        lab = self.env["product.category"].sudo().create({"name": "Clinic Lab"})
+        self.program.sudo().clinic_category_rate_ids = [(0, 0, {"categ_id": lab.id, "rate": 0})]
+        self.env["product.product"].sudo().create(
+            {"name": "Clinic Lab Test", "type": "service", "list_price": 1100.0, "available_in_pos": True,
+             "categ_id": lab.id, "taxes_id": [(5, 0, 0)]}
+        )  # fmt: skip
+        self.start_pos_tour("clinic_loyalty_pos_refund_by_line")
+        sale, refund = self.env["pos.order"].search([("partner_id", "=", self.patient.id)], order="id")
+        self.assertEqual(refund.amount_total, -850)
+        reversals = sale.sudo().clinic_ledger_ids.filtered(lambda line: line.kind == "reversal")
+        # The lab test's points come back; it earned nothing, so it takes back no points,
+        # only the 850 of money it counted towards tiers. The massage keeps its 85.
+        self.assertEqual(sorted(reversals.mapped(lambda line: (line.points, line.amount))), [(0, -850), (250, 0)])
+        self.card.invalidate_recordset()
+        self.assertEqual(self.card.points, 335)
+
     def test_offline_orders_sync_after_the_server_corrects_one(self):
         self.start_pos_tour("clinic_loyalty_pos_offline_orders_sync_after_a_correction")
         orders = self.env["pos.order"].search(

@@ -67,6 +67,21 @@ function refundOneMassageOfTheFirstOrder() {
     ];
 }
 
+// Ticket screen: return the line of ``productName`` of the session's first order.
+function refundLineOfTheFirstOrder(productName) {
+    return [
+        ...ProductScreen.clickRefund(),
+        TicketScreen.selectOrder("-0001"),
+        inLeftSide([
+            ...ProductScreen.clickLine(productName),
+            Numpad.click("1"),
+        ]),
+        TicketScreen.toRefundTextContains("To Refund: 1.00"),
+        TicketScreen.confirmRefund(),
+        ProductScreen.isShown(),
+    ];
+}
+
 // The front desk: scan the patient's card, use the points, pay, read the receipt.
 registry.category("web_tour.tours").add("clinic_loyalty_pos_scan_redeem_pay", {
     steps: () =>
@@ -216,6 +231,34 @@ registry.category("web_tour.tours").add("clinic_loyalty_pos_refund_with_points",
             PosLoyalty.orderTotalIs("-850.00"),
             ...payByBank(),
             receiptShows(".clinic-reversed", "165"),
+            receiptShows(".clinic-balance", "335"),
+            ReceiptScreen.clickNextOrder(),
+        ].flat(),
+});
+
+// A massage (10 %) and a lab test (0 %) paid partly with points; the lab test is returned:
+// the refund screen adds the lab test's own share of the points (the server's figure for that
+// line), and the receipt gives those points back and takes back none of the massage's.
+registry.category("web_tour.tours").add("clinic_loyalty_pos_refund_by_line", {
+    steps: () =>
+        [
+            Chrome.startPoS(),
+            Dialog.confirm("Open Register"),
+            ProductScreen.clickDisplayedProduct("Clinic Massage"),
+            ProductScreen.clickDisplayedProduct("Clinic Lab Test"),
+            scan_barcode(CARD),
+            PosLoyalty.customerIs("Clinic Tour Patient"),
+            PosLoyalty.claimReward("Pay with points"),
+            PosLoyalty.hasRewardLine("Pay with points", "-500.00"),
+            PosLoyalty.orderTotalIs("1,700.00"),
+            ...payByBank(),
+            receiptShows(".clinic-spent", "500"),
+            receiptShows(".clinic-earned", "85"),
+            ReceiptScreen.clickNextOrder(),
+            ...refundLineOfTheFirstOrder("Clinic Lab Test"),
+            PosLoyalty.orderTotalIs("-850.00"),
+            ...payByBank(),
+            receiptShows(".clinic-reversed", "250"),
             receiptShows(".clinic-balance", "335"),
             ReceiptScreen.clickNextOrder(),
         ].flat(),
