@@ -228,15 +228,18 @@ class PosOrder(models.Model):
         """A to-do for a loyalty manager: the paid order kept, what the clinic refused to do."""
         self.ensure_one()
         message = error.args[0] if error.args else str(error)
-        summary = self.env._("Loyalty not applied on order %(order)s", order=self._clinic_origin())
-        self.sudo().message_post(body=self.env._("%(summary)s: %(reason)s", summary=summary, reason=message))
-        card = self.sudo()._clinic_card()
-        if card:
-            card._clinic_tell_managers(summary, message)
-        elif self.partner_id:
-            self.env["loyalty.card"].sudo()._clinic_tell_managers_about(
-                self.partner_id, summary, message, self.company_id
-            )
+        self._clinic_tell_managers(
+            self.env._("Loyalty not applied on order %(order)s", order=self._clinic_origin()), message
+        )
+
+    def _clinic_tell_managers(self, summary, note):
+        """Say on the paid order what went wrong, and give a loyalty manager a to-do on the
+        patient's card (or the patient): the order is kept, someone settles it."""
+        self.ensure_one()
+        self.sudo().message_post(body=self.env._("%(summary)s: %(reason)s", summary=summary, reason=note))
+        target = self.sudo()._clinic_card() or self.partner_id
+        if target:
+            self.env["loyalty.card"].sudo()._clinic_tell_managers_about(target, summary, note, self.company_id)
 
     def _clinic_check_line_figures(self):
         """Tell a manager when the browser's line totals differ from the server's.
@@ -266,10 +269,7 @@ class PosOrder(models.Model):
             )
             for line, server in wrong
         )
-        self.sudo().message_post(body=self.env._("%(summary)s: %(reason)s", summary=summary, reason=note))
-        target = self.sudo()._clinic_card() or self.partner_id
-        if target:
-            self.env["loyalty.card"].sudo()._clinic_tell_managers_about(target, summary, note, self.company_id)
+        self._clinic_tell_managers(summary, note)
 
     def _clinic_check_refunded_money(self):
         """A refund paid back more money than its lines were paid (priced offline, or by
@@ -282,12 +282,9 @@ class PosOrder(models.Model):
         ]
         problems = self._clinic_refund_problems(pairs, exclude=self.lines)
         if problems:
-            summary = self.env._("Refund %(refund)s pays back too much", refund=self._clinic_origin())
-            note = " ".join(problems)
-            self.sudo().message_post(body=self.env._("%(summary)s: %(reason)s", summary=summary, reason=note))
-            target = self.sudo()._clinic_card() or self.partner_id
-            if target:
-                self.env["loyalty.card"].sudo()._clinic_tell_managers_about(target, summary, note, self.company_id)
+            self._clinic_tell_managers(
+                self.env._("Refund %(refund)s pays back too much", refund=self._clinic_origin()), " ".join(problems)
+            )
 
     @api.model
     def _clinic_refund_problems(self, pairs, exclude=None):
@@ -395,8 +392,9 @@ class PosOrder(models.Model):
         e-wallets count as paid; the customer account (pay later) does not (it is a debt,
         not money) unless the programme's *Customer Account Earns* says so. Lines priced
         below zero that refund nothing lower what is covered, never what is due. An order
-        being entered at the desk (not saved) counts as paid in full, as it will be. With ``rewards_paid``, every reward line counts as paid too (points,
-        coupons: what a refund returns through the reward lines it refunds with the items).
+        being entered at the desk (not saved) counts as paid in full, as it will be. With
+        ``rewards_paid``, every reward line counts as paid too (points, coupons: what a
+        refund returns through the reward lines it refunds with the items).
         """
         self.ensure_one()
         if not self.id:

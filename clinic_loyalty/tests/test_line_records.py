@@ -391,16 +391,20 @@ class TestSaleLineRecords(ClinicBonusCommon):
         with self.assertRaisesRegex(UserError, "cannot be taken from it"):
             refund.button_draft()
 
-    def test_points_pay_the_same_taxed_amount_as_at_the_pos(self):
-        """A 1,000 service taxed 20 % on top, paid entirely with points: 1,200 points, as at the POS."""
-        self.program.clinic_max_redeem_percent = 100
+    def _taxed_service(self):
+        """A 1,000 service with 20 % tax on top."""
         tax = self.env["account.tax"].create(
             {"name": "VAT 20 % on top (sales)", "amount": 20, "amount_type": "percent", "price_include": False}
         )
-        laser = self.env["product.product"].create(
+        return self.env["product.product"].create(
             {"name": "Laser", "type": "service", "list_price": 1000, "categ_id": self.categ_dental.id,
              "taxes_id": [(6, 0, tax.ids)]}
         )  # fmt: skip
+
+    def test_points_pay_the_same_taxed_amount_as_at_the_pos(self):
+        """A 1,000 service taxed 20 % on top, paid entirely with points: 1,200 points, as at the POS."""
+        self.program.clinic_max_redeem_percent = 100
+        laser = self._taxed_service()
         self._give(2000)
         order = self._order([(laser, 1)])
         self.assertEqual(order.amount_total, 1200)
@@ -414,13 +418,7 @@ class TestSaleLineRecords(ClinicBonusCommon):
 
     def test_a_points_payment_on_a_taxed_order_keeps_to_the_share_taxes_included(self):
         self.program.clinic_max_redeem_percent = 50
-        tax = self.env["account.tax"].create(
-            {"name": "VAT 20 % on top (share)", "amount": 20, "amount_type": "percent", "price_include": False}
-        )
-        laser = self.env["product.product"].create(
-            {"name": "Laser", "type": "service", "list_price": 1000, "categ_id": self.categ_dental.id,
-             "taxes_id": [(6, 0, tax.ids)]}
-        )  # fmt: skip
+        laser = self._taxed_service()
         self._give(2000)
         order = self._order([(laser, 1)])
         self._use_points(order)
