@@ -1,5 +1,6 @@
 """Money invariants over random sequences of POS sales, points payments, partial refunds and
-replays (property-based, ``hypothesis``).
+replays, and of sales orders with credit notes posted, reset to draft and posted again
+(property-based, ``hypothesis``).
 
 The examples are derandomised, so a run is reproducible; ``CLINIC_HYPOTHESIS_EXAMPLES`` raises
 their number (default 8, a few seconds each) for a longer search.
@@ -10,9 +11,11 @@ import os
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from odoo import Command
 from odoo.tests import tagged
 from odoo.tools import float_compare
 
+from .common import ClinicBonusCommon
 from .test_pos_loyalty import PosClinicCommon
 
 EXAMPLES = int(os.environ.get("CLINIC_HYPOTHESIS_EXAMPLES", "8"))
@@ -119,6 +122,112 @@ class TestMoneyInvariants(PosClinicCommon):
         try:
             with self.env.cr.savepoint():
                 self.card._clinic_post("earn", 3000, "Opening")
+                for sale in sales:
+                    self._sale(sale)
+                raise _Rollback
+        except _Rollback:
+            pass
+        self.env.invalidate_all()
+
+
+# A sales order: (product index, quantity) lines, the points it pays with, then credit notes:
+# (line index, quantity credited), each possibly reset to draft and posted again.
+CREDIT = st.tuples(st.integers(min_value=0, max_value=3), st.integers(min_value=1, max_value=3), st.booleans())
+SALE_ORDER = st.fixed_dictionaries(
+    {
+        "lines": st.lists(LINE, min_size=1, max_size=3),
+        "points_percent": st.sampled_from([0, 0, 10, 40]),
+        "credits": st.lists(CREDIT, max_size=2),
+    }
+)
+
+
+@tagged("post_install", "-at_install")
+class TestSaleMoneyInvariants(ClinicBonusCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        Category = cls.env["product.category"]
+        aesthetics = Category.create({"name": "Aesthetics (sale invariants)"})
+        lab = Category.create({"name": "Lab (sale invariants)"})
+        cls.program.write(
+            {
+                "clinic_max_redeem_percent": 50,
+                "clinic_category_rate_ids": [
+                    (0, 0, {"categ_id": aesthetics.id, "rate": 20}),
+                    (0, 0, {"categ_id": lab.id, "rate": 0}),
+                ],
+            }
+        )
+        tax = cls.env["account.tax"].create(
+            {"name": "VAT 20 % on top (sale invariants)", "amount": 20, "amount_type": "percent"}
+        )
+        cls.products = [
+            cls._service("Peel (sale inv)", 1000.0, aesthetics),
+            cls._service("Blood test (sale inv)", 700.0, lab),
+            cls._service("Laser (sale inv)", 1500.0, cls.categ_dental),
+            cls._service("Implant (sale inv)", 2200.0, cls.categ_implants),
+        ]
+        cls.products[2].taxes_id = tax
+
+    def _check_invariants(self):
+        self.card.invalidate_recordset()
+        self.env["clinic.loyalty.ledger"].invalidate_model()
+        ledger = self.card.clinic_ledger_ids
+        self.assertAlmostEqual(self.card.points, sum(ledger.mapped("points")), places=2)
+        self.assertAlmostEqual(
+            self.card.points, sum(line.remaining_points for line in ledger if line.remaining_points > 0), places=2
+        )
+        self.assertGreaterEqual(float_compare(self.card.points, 0, precision_digits=2), 0)
+        Record = self.env["clinic.loyalty.line.record"]
+        for record in Record.search([("card_id", "=", self.card.id), ("reversed_record_id", "=", False)]):
+            reversals = Record.search([("reversed_record_id", "=", record.id)])
+            back = -sum(reversals.mapped("points")) if record.kind == "earn" else sum(reversals.mapped("points"))
+            self.assertLessEqual(back, abs(record.points) + 0.01, "a line never gives back more than it did")
+            self.assertGreaterEqual(back, -0.01, "nor takes more than it gave")
+            self.assertLessEqual(-sum(reversals.mapped("amount")), record.amount + 0.01)
+            if record.kind == "earn":
+                self.assertLessEqual(record.points, record.amount * 0.2 + 0.01, "earned <= rate x paid")
+
+    def _sale(self, sale):
+        order = self._order([(self.products[index], qty) for index, qty in sale["lines"]])
+        wanted = round(order.amount_total * sale["points_percent"] / 100)
+        if wanted >= 1 and self.card.points >= 1:
+            self._use_points(order, min(wanted, self.card.points))
+        order.action_confirm()
+        self._check_invariants()
+        if not sale["credits"]:
+            return
+        invoice = order._create_invoices()
+        invoice.action_post()
+        product_lines = invoice.invoice_line_ids.filtered(lambda line: not line.sale_line_ids.reward_id)
+        for index, qty, reset in sale["credits"]:
+            line = product_lines[index % len(product_lines)]
+            refund = invoice._reverse_moves()
+            refund.write(
+                {
+                    "invoice_line_ids": [
+                        Command.delete(other.id)
+                        for other in refund.invoice_line_ids
+                        if other.sale_line_ids != line.sale_line_ids or other.sale_line_ids.reward_id
+                    ]
+                }
+            )
+            refund.invoice_line_ids.quantity = min(qty, line.quantity)
+            refund.action_post()
+            self._check_invariants()
+            if reset:
+                refund.button_draft()
+                self._check_invariants()
+                refund.action_post()
+                self._check_invariants()
+
+    @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+    @given(sales=st.lists(SALE_ORDER, min_size=1, max_size=2))
+    def test_sales_orders_credit_notes_and_resets_keep_balances_and_line_records_true(self, sales):
+        try:
+            with self.env.cr.savepoint():
+                self._give(3000)
                 for sale in sales:
                     self._sale(sale)
                 raise _Rollback
