@@ -167,6 +167,21 @@ class TestPosLineRecords(PosClinicCommon):
         self.assertLessEqual(self.card.clinic_total_spend, spend_before)
         self.assertEqual(self.card.points, sum(self.card.clinic_ledger_ids.mapped("points")))
 
+    def test_return_products_of_an_order_paid_with_points_is_no_paid_visit(self):
+        """The back office's Return Products of a consultation paid entirely with points: the
+        points come back, nothing is earned, no money counts towards tiers."""
+        self.card._clinic_post("earn", 5000, "Opening")
+        self.program.sudo().clinic_max_redeem_percent = 100
+        order = self._sync(self._order_data([(self.service, 1), self._reward_line(2200)]))
+        self.assertEqual(self.card.points, 5000 - 2200)
+        refund = order._refund()
+        self._pay_from_back_office(refund)
+        self.assertIn(refund.state, ("paid", "done"))
+        self.card.invalidate_recordset()
+        self.assertFalse(refund.sudo().clinic_ledger_ids.filtered(lambda line: line.kind == "earn"))
+        self.assertEqual(self.card.clinic_total_spend, 0, "a refund is never a paid visit")
+        self.assertEqual(self.card.points, 5000, "the 2,200 points come back")
+
     def test_the_payment_hook_run_again_applies_nothing(self):
         order = self._sync(self._order_data([(self.peel, 1), (self.blood_test, 1)]))
         order.action_pos_order_paid()
