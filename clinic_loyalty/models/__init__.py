@@ -22,6 +22,9 @@ from . import sale_order
 from . import sale_order_line
 from . import account_move
 from . import pos_order
+from . import pos_order_line
+from . import pos_order_refund
+from . import pos_order_desk
 from . import product_recall
 from . import res_company_recall
 from . import res_config_settings_recall
