@@ -305,14 +305,17 @@ class PosOrder(models.Model):
         unpaid = max(gross - max(rewards, 0.0), 0.0) * (1.0 - self._clinic_payment_coverage())
         return rewards + unpaid
 
-    def _clinic_payment_coverage(self, rewards_paid=False):
+    def _clinic_payment_coverage(self, rewards_paid=False, debt_paid=False):
         """Share (0 to 1) of what the order's lines cost, after its rewards, that its payments
         received: value follows payment.
 
         The money received is spread over the lines in proportion to what each costs, so an
         order whose payments cover half of it earns on half of each line. Gift cards and
-        e-wallets count as paid; the customer account (pay later) does not (it is a debt,
-        not money) unless the programme's *Customer Account Earns* says so. Lines priced
+        e-wallets count as paid, and so do the items an exchange returns (their refund lines
+        pay for the new items, up to what they were paid: see the refund check). The
+        customer account (pay later) is a debt, not money: it counts as paid for what the
+        order sells (``debt_paid``: packages, memberships, what a refund may give back) and
+        for earning only when the programme's *Customer Account Earns* says so. Lines priced
         below zero that refund nothing lower what is covered, never what is due. An order
         being entered at the desk (not saved) counts as paid in full, as it will be. With
         ``rewards_paid``, every reward line counts as paid too (points, coupons: what a
@@ -329,12 +332,13 @@ class PosOrder(models.Model):
                 received -= amount
             elif line.reward_id or line.qty > 0 and amount > 0:
                 due += amount
-        # The customer account is a debt, not money, unless the programme says it earns.
-        pay_later_earns = self.company_id.clinic_loyalty_program_id.clinic_earn_pay_later
+            elif line.refunded_orderline_id and amount < 0 and line.refunded_orderline_id.qty:
+                # An item returned in an exchange pays, at most what it cost when sold.
+                sold = line.refunded_orderline_id
+                received += min(-amount, sold._clinic_amount() * min(-line.qty / sold.qty, 1.0))
+        debt_paid = debt_paid or self.company_id.clinic_loyalty_program_id.clinic_earn_pay_later
         received += sum(
-            payment.amount
-            for payment in self.payment_ids
-            if pay_later_earns or payment.payment_method_id.type != "pay_later"
+            payment.amount for payment in self.payment_ids if debt_paid or payment.payment_method_id.type != "pay_later"
         )
         if float_compare(due, 0, precision_digits=2) <= 0:
             return 0.0
@@ -433,7 +437,7 @@ class PosOrder(models.Model):
         """A paid POS order selling a membership plan's product starts or renews the membership."""
         self.ensure_one()
         plans = self.env["clinic.loyalty.membership.plan"]._clinic_plans_sold(self.lines.product_id, self.company_id)
-        coverage = self._clinic_payment_coverage() if plans else 0.0
+        coverage = self._clinic_payment_coverage(debt_paid=True) if plans else 0.0
         for line in self.lines.filtered(lambda pol: pol.product_id in plans.product_id and pol.qty > 0):
             if not self.partner_id:
                 # The order is paid: keep it, and say on it why no membership started.

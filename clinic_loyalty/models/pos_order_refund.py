@@ -45,7 +45,7 @@ class PosOrder(models.Model):
                 continue
             # What the line cost, in the share its order received in money, points and rewards
             # (the refund gives points and rewards back through their own lines).
-            paid = line._clinic_amount() * order._clinic_payment_coverage(rewards_paid=True)
+            paid = line._clinic_amount() * order._clinic_payment_coverage(rewards_paid=True, debt_paid=True)
             earlier = (line.refund_orderline_ids - (exclude or self.env["pos.order.line"])).filtered(
                 lambda refund: refund.order_id.state in PAID_STATES
             )

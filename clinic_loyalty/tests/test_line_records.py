@@ -182,6 +182,38 @@ class TestPosLineRecords(PosClinicCommon):
         self.assertEqual(self.card.clinic_total_spend, 0, "a refund is never a paid visit")
         self.assertEqual(self.card.points, 5000, "the 2,200 points come back")
 
+    def test_an_exchange_earns_on_the_new_item_paid_with_the_returned_one(self):
+        order = self._sync(self._order_data([(self.service, 1)]))
+        self.assertEqual(self.card.points, 220)
+        data = self.create_ui_order_data(
+            [
+                {"product": self.service, "quantity": -1, "refunded_orderline_id": order.lines.id},
+                {"product": self.service, "quantity": 1},
+            ],
+            customer=self.patient,
+        )
+        exchange = self._sync(data)
+        self.assertEqual(self._earned(exchange), 220, "the new consultation is paid by the returned one")
+        self.assertEqual(self.card.points, 220)
+
+    def test_the_customer_account_pays_for_what_the_order_sells_and_may_be_refunded(self):
+        order = self._sync(
+            self.create_ui_order_data([(self.service, 1)], customer=self.patient, payments=[(self.pay_later_pm, 2200)])
+        )
+        answer = (
+            self.env["pos.order"]
+            .with_user(self.cashier)
+            .clinic_check_refund([{"refunded_line_id": order.lines.id, "qty": 1, "amount": 2200}])
+        )
+        self.assertEqual(answer, {"problems": []}, "an order on the customer account can be refunded")
+        fee = self.create_product("Family Card", self.categ_basic, 5000.0, tax_ids=[])
+        self.env["clinic.loyalty.membership.plan"].sudo().create(
+            {"name": "POS Family", "product_id": fee.id, "company_id": self.company.id}
+        )
+        self._sync(self.create_ui_order_data([(fee, 1)], customer=self.patient, payments=[(self.pay_later_pm, 5000)]))
+        period = self.patient.sudo().clinic_household_id.period_ids
+        self.assertEqual((period.amount, period.cancelled), (5000, False))
+
     def test_the_payment_hook_run_again_applies_nothing(self):
         order = self._sync(self._order_data([(self.peel, 1), (self.blood_test, 1)]))
         order.action_pos_order_paid()

@@ -28,7 +28,7 @@ class PosOrder(models.Model):
         # Value follows payment: a package records the money its line was paid (the
         # server's line amount, in the share the order's payments covered); an order that
         # received nothing gives no package.
-        coverage = self._clinic_payment_coverage() if lines else 0.0
+        coverage = self._clinic_payment_coverage(debt_paid=True) if lines else 0.0
         if lines and coverage <= 0:
             self.message_post(body=self.env._("The order received no payment: no treatment package was given for it."))
             return []

@@ -124,3 +124,11 @@ class TestPackageAtThePos(PackageSaleCase, TestPoSCommon):
         packages = self.env["clinic.package"].sudo().search([("partner_id", "=", self.patient.id)])
         self.assertEqual(packages, self.package, "no second package")
         self.assertIn("received no payment", order.message_ids[:1].body)
+
+    def test_a_package_sold_on_the_customer_account_is_given(self):
+        data = self.create_ui_order_data(
+            [(self.package_product, 1)], customer=self.patient, payments=[(self.pay_later_pm, 9000)]
+        )
+        order = self._sync(data)
+        package = self.env["clinic.package"].sudo().search([("pos_line_id", "in", order.lines.ids)])
+        self.assertEqual((package.state, package.price_paid), ("active", 9000))
