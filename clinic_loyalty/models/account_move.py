@@ -76,7 +76,17 @@ class AccountMove(models.Model):
                     ],
                 )
                 line.card_id._clinic_refresh_spend_and_tier(origin=line.origin)
+            # The membership periods this posting cancelled count again.
+            self.env["clinic.loyalty.household"]._clinic_restore_periods(
+                move._clinic_posting_event(), self.env._("%(refund)s reset to draft", refund=move.name)
+            )
             server_write(move).clinic_loyalty_round += 1
+
+    def _clinic_posting_event(self):
+        """The current posting of this credit note, as the key of what it reverses (once)."""
+        self.ensure_one()
+        round_ = self.clinic_loyalty_round
+        return f"account.move:{self.id}" + (f":{round_}" if round_ else "")
 
     def _invoice_paid_hook(self):
         result = super()._invoice_paid_hook()
@@ -93,6 +103,7 @@ class AccountMove(models.Model):
         points line gives those points back.
         """
         for refund in self:
+            event = refund._clinic_posting_event()
             refunded, points_lines = {}, {}
             for line in refund.invoice_line_ids:
                 for sale_line in line.sale_line_ids:
@@ -105,16 +116,15 @@ class AccountMove(models.Model):
                     fraction = line._clinic_refunded_fraction(sale_line)
                     shares = refunded.setdefault(order, {})
                     shares[sale_line.id] = shares.get(sale_line.id, 0.0) + fraction
-                    # A membership sold by the order loses the periods the credit note refunds.
+                    # A membership sold by the order loses the whole periods the credit note
+                    # refunds (a credit of part of a period's price cancels none), once.
                     self.env["clinic.loyalty.household"]._clinic_revoke_periods(
                         order._clinic_membership_key(sale_line),
                         sale_line.product_uom_qty,
-                        max(round(fraction * sale_line.product_uom_qty), 1),
+                        int(fraction * sale_line.product_uom_qty + 1e-6),
                         refund.name,
+                        cancel_key=event,
                     )
-            event = f"account.move:{refund.id}" + (
-                f":{refund.clinic_loyalty_round}" if refund.clinic_loyalty_round else ""
-            )
             for order, shares in refunded.items():
                 order._clinic_reverse(
                     shares,

@@ -361,18 +361,52 @@ class ClinicLoyaltyHousehold(models.Model):
         return household
 
     @api.model
-    def _clinic_revoke_periods(self, source_key, qty, count, origin):
-        """A refund or a cancellation of ``count`` units of a line that sold ``qty``: the
-        membership loses that many of the line's periods, the last first."""
-        revoked = self.env["clinic.loyalty.membership.period"]
-        for key in reversed(self._clinic_membership_keys(source_key, qty)):
+    def _clinic_revoke_periods(self, source_key, qty, count, origin, cancel_key=None):
+        """A refund or a cancellation of ``count`` whole units of a line that sold ``qty``:
+        the membership loses that many of the line's periods, the last first. Once per
+        ``cancel_key`` (the refund and its posting): a replay cancels nothing more."""
+        Period = self.env["clinic.loyalty.membership.period"].sudo()
+        keys = self._clinic_membership_keys(source_key, qty)
+        if cancel_key:
+            done = Period.search_count([("source_key", "in", keys), ("cancel_key", "=", cancel_key)])
+            count -= done
+        revoked = Period
+        for key in reversed(keys):
             if len(revoked) >= count:
                 break
-            revoked |= self._clinic_revoke_period(key, origin)
+            revoked |= self._clinic_revoke_period(key, origin, cancel_key)
         return revoked
 
     @api.model
-    def _clinic_revoke_period(self, source_key, origin):
+    def _clinic_restore_periods(self, cancel_key, origin):
+        """The refund that cancelled periods under ``cancel_key`` no longer refunds (a credit
+        note reset to draft): the periods count again and the membership gets them back."""
+        periods = (
+            self.env["clinic.loyalty.membership.period"]
+            .sudo()
+            .search([("cancel_key", "=", cancel_key), ("cancelled", "=", True)])
+        )
+        for period in periods:
+            household = period.household_id
+            length = period.date_end - period.date_start + timedelta(days=1)
+            period.write({"cancelled": False, "cancel_origin": False, "cancel_key": False})
+            date_end = (household.date_end or period.date_start - timedelta(days=1)) + length
+            vals = {"date_end": date_end}
+            if date_end >= fields.Date.context_today(self):
+                vals["state"] = "active"
+            household.write(vals)
+            household.message_post(
+                body=self.env._(
+                    "%(origin)s gave back the membership period paid by %(sale)s: valid until %(date)s.",
+                    origin=origin,
+                    sale=period.origin,
+                    date=date_end,
+                )
+            )
+        return periods
+
+    @api.model
+    def _clinic_revoke_period(self, source_key, origin, cancel_key=None):
         """The sale that paid a period was cancelled or refunded: the membership loses that period.
 
         The period stays in the history, marked cancelled; the membership ends that much
@@ -387,7 +421,7 @@ class ClinicLoyaltyHousehold(models.Model):
             return period
         household = period.household_id
         length = period.date_end - period.date_start + timedelta(days=1)
-        period.write({"cancelled": True, "cancel_origin": origin})
+        period.write({"cancelled": True, "cancel_origin": origin, "cancel_key": cancel_key})
         date_end = household.date_end - length if household.date_end else False
         vals = {"date_end": date_end}
         if not date_end or date_end < fields.Date.context_today(self):

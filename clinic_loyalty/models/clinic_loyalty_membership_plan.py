@@ -161,6 +161,12 @@ class ClinicLoyaltyMembershipPeriod(models.Model):
         help="The sale was cancelled or refunded: the period no longer counts and the membership was shortened.",
     )
     cancel_origin = fields.Char(string="Cancelled by", readonly=True)
+    cancel_key = fields.Char(
+        readonly=True,
+        copy=False,
+        help="The refund (and its posting) that cancelled the period: it cancels it once, and gives it back "
+        "when reset to draft.",
+    )
 
     _sql_constraints = [
         ("source_key_unique", "UNIQUE(source_key)", "A sale pays for one membership period."),

@@ -101,8 +101,9 @@ class PosOrder(models.Model):
             self.env["clinic.loyalty.household"]._clinic_revoke_periods(
                 f"pos.order.line:{line.refunded_orderline_id.id}:membership",
                 line.refunded_orderline_id.qty,
-                max(int(-line.qty + 1e-6), 1),
+                int(-line.qty + 1e-6),
                 self._clinic_origin(),
+                cancel_key=f"pos.order.line:{line.id}",
             )
         settled = self._clinic_settled_points()
         for original in refund_lines.refunded_orderline_id.order_id.sorted("id"):

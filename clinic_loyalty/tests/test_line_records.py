@@ -472,3 +472,39 @@ class TestSaleLineRecords(ClinicBonusCommon):
         self.assertEqual(order.amount_total, 600, "half of the 1,200 the patient would pay")
         order.action_confirm()
         self.assertEqual(order.clinic_ledger_ids.filtered(lambda line: line.kind == "spend").points, -600)
+
+    def _plan_sold(self, qty):
+        fee = self._service("Family Card", 5000.0, self.categ_cosmetics)
+        self.env["clinic.loyalty.membership.plan"].create(
+            {"name": "Family", "product_id": fee.id, "company_id": self.company.id, "validity_months": 12}
+        )
+        order = self._confirmed([(fee, qty)])
+        invoice = order._create_invoices()
+        invoice.action_post()
+        return self.patient.clinic_household_id, invoice
+
+    def _live_periods(self, household):
+        household.invalidate_recordset()
+        return len(household.period_ids.filtered(lambda period: not period.cancelled))
+
+    def test_a_membership_credit_note_reset_and_posted_again_cancels_its_periods_once(self):
+        household, invoice = self._plan_sold(3)
+        self.assertEqual(self._live_periods(household), 3)
+        refund = invoice._reverse_moves()
+        refund.invoice_line_ids.quantity = 1
+        refund.action_post()
+        self.assertEqual(self._live_periods(household), 2)
+        for _again in range(2):
+            refund.button_draft()
+            self.assertEqual(self._live_periods(household), 3, "in draft, the credit note refunds nothing")
+            refund.action_post()
+            self.assertEqual(self._live_periods(household), 2)
+        live = household.period_ids.filtered(lambda period: not period.cancelled)
+        self.assertEqual(household.date_end, max(live.mapped("date_end")), "the membership ends with its last period")
+
+    def test_a_credit_of_part_of_a_plans_price_cancels_no_period(self):
+        household, invoice = self._plan_sold(1)
+        refund = invoice._reverse_moves()
+        refund.invoice_line_ids.price_unit = 500
+        refund.action_post()
+        self.assertEqual(self._live_periods(household), 1, "a 10 % goodwill credit leaves the period")
