@@ -46,7 +46,7 @@ class SaleOrderLine(models.Model):
     def write(self, vals):
         if {"points_cost", "coupon_id", "reward_id", "price_unit", "product_uom_qty"} & set(vals):
             self._clinic_check_confirmed_reward_lines()
-        if {"product_uom_qty", "price_unit", "discount", "product_id"} & set(vals):
+        if {"product_uom_qty", "price_unit", "discount", "product_id", "tax_id", "product_uom"} & set(vals):
             self._clinic_check_recorded_lines(vals)
         result = super().write(vals)
         if {"points_cost", "coupon_id", "reward_id"} & set(vals):
@@ -61,8 +61,8 @@ class SaleOrderLine(models.Model):
     def _clinic_check_recorded_lines(self, vals):
         """Refuse to lower what a confirmed line earned or spent points on.
 
-        A confirmed line's record says what it was paid and earned; selling fewer or
-        cheaper afterwards would leave the patient the points of what was not paid. The
+        A confirmed line's record says what it was paid and earned; selling fewer, cheaper,
+        untaxed or in another unit afterwards would leave the patient the points of what was not paid. The
         clinic's rule: refund it with a credit note (which reverses that line's record), or
         cancel the order and confirm it again. Raising the quantity is allowed (it earns
         nothing more until the order is confirmed again).
@@ -85,6 +85,9 @@ class SaleOrderLine(models.Model):
                 or vals.get("price_unit", line.price_unit) < line.price_unit
                 or vals.get("discount", line.discount) > line.discount
                 or vals.get("product_id", line.product_id.id) != line.product_id.id
+                # Its taxes and unit made the amount it earned on.
+                or "tax_id" in vals
+                or vals.get("product_uom", line.product_uom.id) != line.product_uom.id
             )
             if lowered:
                 raise UserError(

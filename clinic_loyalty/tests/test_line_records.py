@@ -448,6 +448,13 @@ class TestSaleLineRecords(ClinicBonusCommon):
              "taxes_id": [(6, 0, tax.ids)]}
         )  # fmt: skip
 
+    def test_a_confirmed_line_that_earned_keeps_its_taxes(self):
+        order = self._confirmed([(self._taxed_service(), 1)])
+        self.assertEqual(self.card.points, 120, "10 % of the 1,200 paid")
+        with self.assertRaisesRegex(UserError, "can no longer be lowered or removed"):
+            order.order_line.tax_id = [Command.clear()]
+        self.assertEqual(order.amount_total, 1200)
+
     def test_points_pay_the_same_taxed_amount_as_at_the_pos(self):
         """A 1,000 service taxed 20 % on top, paid entirely with points: 1,200 points, as at the POS."""
         self.program.clinic_max_redeem_percent = 100

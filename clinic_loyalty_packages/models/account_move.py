@@ -17,6 +17,24 @@ class AccountMove(models.Model):
             )
         return posted
 
+    def button_draft(self):
+        # A credit note that refunded a package closed it (its unused part paid back, its
+        # deferred revenue recognised): it is not reopened by resetting the credit note.
+        refunded = (
+            self.filtered(lambda move: move.move_type == "out_refund" and move.state == "posted")
+            .sudo()
+            .invoice_line_ids.clinic_package_id
+        )
+        if refunded:
+            raise UserError(
+                self.env._(
+                    "%(package)s was refunded by this credit note and is closed: the credit note cannot be reset "
+                    "to draft or cancelled. If the refund was a mistake, sell the patient a new package.",
+                    package=refunded[:1].display_name,
+                )
+            )
+        return super().button_draft()
+
     def _clinic_check_package_refunds(self):
         """A credit note refunds a treatment package only through the package's Refund (which
         names the package): one package per line, each package once, one unit, for no more

@@ -79,6 +79,13 @@ class TestPackageRefund(PackageSaleCase, TestPoSCommon):
         self.assertEqual(package._clinic_refund_amount(), 0)
         with self.assertRaisesRegex(UserError, "is closed already"):
             package.action_clinic_refund()
+        # The package is closed for good: its credit note is not reset to reopen it.
+        with self.assertRaisesRegex(UserError, "cannot be reset to draft or cancelled"):
+            refund.button_draft()
+        with self.assertRaisesRegex(UserError, "cannot be reset to draft or cancelled"):
+            refund.button_cancel()
+        self.card.invalidate_recordset(["points"])
+        self.assertEqual((package.state, self.card.points), ("refunded", 0))
         visit = self.env["sale.order"].create(
             {
                 "partner_id": self.patient.id,

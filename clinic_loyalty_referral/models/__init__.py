@@ -8,3 +8,4 @@ from . import res_partner
 from . import sale_order
 from . import pos_order
 from . import loyalty_card
+from . import account_move

@@ -59,6 +59,13 @@ class ClinicReferralReward(models.Model):
     sale_order_id = fields.Many2one("sale.order", readonly=True, index="btree_not_null")
     pos_order_id = fields.Many2one("pos.order", readonly=True, index="btree_not_null")
     reversal_of_id = fields.Many2one("clinic.referral.reward", string="Reverses", readonly=True, index="btree_not_null")
+    refund_move_id = fields.Many2one(
+        "account.move",
+        string="Credit Note",
+        readonly=True,
+        index="btree_not_null",
+        help="The credit note that took it back.",
+    )
     reversal_ids = fields.One2many("clinic.referral.reward", "reversal_of_id", readonly=True)
     paid_date = fields.Date(readonly=True)
     paid_by_id = fields.Many2one("res.users", readonly=True)
@@ -131,6 +138,7 @@ class ClinicReferralReward(models.Model):
                 "reversal_of_id": self.id,
                 "sale_order_id": self.sale_order_id.id,
                 "pos_order_id": self.pos_order_id.id,
+                "refund_move_id": refund.id if refund and refund._name == "account.move" else False,
             }
         )
         vals = {"reversed_amount": self.reversed_amount + take}

@@ -174,6 +174,21 @@ class TestReferralRewards(ReferralCommon):
         self.assertEqual(referral.state, "reversed")
         self.assertEqual(referral.referrer_reward, 0)
 
+    def test_a_credit_note_that_took_back_a_reward_is_not_reset(self):
+        self._refer()
+        order = self._visit(1100, qty=2)
+        invoice = order._create_invoices()
+        invoice.action_post()
+        half = invoice._reverse_moves()
+        half.invoice_line_ids.quantity = 1
+        half.action_post()
+        self.assertEqual(self._balances()[0], 250)
+        with self.assertRaisesRegex(UserError, "took back a referral reward"):
+            half.button_draft()
+        with self.assertRaisesRegex(UserError, "took back a referral reward"):
+            half.button_cancel()
+        self.assertEqual(self._balances()[0], 250)
+
     def test_cancelling_the_qualifying_visit_reverses_the_reward(self):
         referral = self._refer()
         order = self._visit(2200)
