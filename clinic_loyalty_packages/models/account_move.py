@@ -36,9 +36,10 @@ class AccountMove(models.Model):
         return super().button_draft()
 
     def _clinic_check_package_refunds(self):
-        """A credit note refunds a treatment package only through the package's Refund (which
-        names the package): one package per line, each package once, one unit, for no more
-        than its unused part is worth today and never less than nothing."""
+        """A credit note refunds a treatment package through the package's Refund (which names
+        the package) or as Odoo's Reverse of the invoice that sold it (each unit its next open
+        package): one package per line, each package once, one unit, for no more than its
+        unused part is worth today and never less than nothing."""
         seen = set()
         # As the system: the user posting need not read the sales order lines refunded. The
         # invoice of a POS refund is Odoo's own record of it: the POS refund closed the
@@ -48,7 +49,7 @@ class AccountMove(models.Model):
                 (line.clinic_package_id or line.product_id.clinic_is_package) and not line.move_id.pos_order_ids
             )
         ):
-            package = line.clinic_package_id
+            package = line.clinic_package_id or line._clinic_package_reversed(seen)
             if not package:
                 raise UserError(
                     self.env._(
@@ -110,6 +111,27 @@ class AccountMoveLine(models.Model):
         index="btree_not_null",
         help="The treatment package whose unused part this credit note line refunds.",
     )
+
+    def _clinic_package_reversed(self, seen):
+        """The package a reversed invoice's line refunds (Odoo's Reverse of an invoice that
+        sold one): one unit of a line that sold packages refunds the next open one of them,
+        then checked as any package refund (its unused part today). Empty when there is none
+        or the line refunds more than one unit."""
+        self.ensure_one()
+        if self.quantity != 1 or not self.sale_line_ids:
+            return self.env["clinic.package"]
+        packages = (
+            self.env["clinic.package"]
+            .sudo()
+            .search(
+                [("sale_line_id", "in", self.sale_line_ids.ids), ("state", "in", ("active", "used", "expired"))],
+                order="id",
+            )
+        )
+        package = packages.filtered(lambda package: package not in seen)[:1]
+        if package:
+            self.clinic_package_id = package
+        return package
 
     def _clinic_refunded_fraction(self, sale_line):
         # Refunding a package's unused part refunds the package: it takes back all the

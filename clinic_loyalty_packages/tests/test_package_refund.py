@@ -95,6 +95,21 @@ class TestPackageRefund(PackageSaleCase, TestPoSCommon):
         with self.assertRaisesRegex(UserError, "was refunded"):
             visit.action_confirm()
 
+    def test_odoos_reverse_of_the_invoice_that_sold_a_package_refunds_it(self):
+        sale, package = self._sell_by_sales_order()
+        invoice = sale.invoice_ids
+        self.assertEqual(self.card.points, 900)
+        used, unused = self._sell_by_sales_order()[1], package
+        self._use(used, 3)
+        refund = used.sale_line_id.order_id.invoice_ids._reverse_moves()
+        with self.assertRaisesRegex(UserError, r"unused part is worth \$\s6,300.00 today, not \$\s9,000.00"):
+            refund.action_post()
+        refund = invoice._reverse_moves()
+        refund.action_post()
+        self.assertEqual((unused.state, unused.refund_amount, unused.refund_move_id), ("refunded", 9000, refund))
+        self.card.invalidate_recordset(["points"])
+        self.assertEqual(self.card.points, 900, "the unused package's 900 points are taken back")
+
     def test_a_credit_note_pays_no_more_than_the_unused_part_when_posted(self):
         sale, package = self._sell_by_sales_order()
         refund = self.env["account.move"].browse(package.action_clinic_refund()["res_id"])
@@ -103,10 +118,10 @@ class TestPackageRefund(PackageSaleCase, TestPoSCommon):
         with self.assertRaisesRegex(UserError, r"worth \$\s8,100.00 today, not \$\s9,000.00"):
             refund.action_post()
         self.assertEqual(package.state, "active")
-        # Reversing the whole invoice does not refund a package as new.
+        # Reversing the whole invoice does not refund a used package as new: the same figure.
         invoice = sale.invoice_ids
         reversal = invoice._reverse_moves()
-        with self.assertRaisesRegex(UserError, "refund it from the package"):
+        with self.assertRaisesRegex(UserError, r"worth \$\s8,100.00 today, not \$\s9,000.00"):
             reversal.action_post()
 
     def test_only_a_loyalty_manager_refunds_and_a_pos_package_is_refunded_at_the_pos(self):
