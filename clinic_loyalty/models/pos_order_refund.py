@@ -15,6 +15,8 @@ class PosOrder(models.Model):
         """A refund paid back more money than its lines were paid (priced offline, or by
         hand): the refund is kept (the money is gone), a loyalty manager gets a to-do."""
         self.ensure_one()
+        if not self.company_id.clinic_loyalty_program_id.clinic_bonus:
+            return
         pairs = [
             (line.refunded_orderline_id, -line.qty, -line._clinic_amount())
             for line in self.lines
