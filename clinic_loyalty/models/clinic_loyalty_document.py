@@ -290,11 +290,15 @@ class ClinicLoyaltyDocument(models.AbstractModel):
         lines = self._clinic_posted_lines()
         if not lines:
             return []
-        done = self.env["clinic.loyalty.ledger"].sudo().search([("reversed_line_id", "in", lines.ids)])
+        Ledger = self.env["clinic.loyalty.ledger"].sudo()
+        done = Ledger.search([("reversed_line_id", "in", lines.ids)])
+        # Reversals undone since (their credit note reset to draft) count with their undoing.
+        done |= Ledger.search([("reversed_line_id", "in", done.ids)]) if done else Ledger
         ratio = self._clinic_refunded_ratio(refunded)
         balances, plan = {}, []
         for line in lines:
-            undone = done.filtered(lambda rev, line=line: rev.reversed_line_id == line)
+            reversals = done.filtered(lambda rev, line=line: rev.reversed_line_id == line)
+            reversing = reversals | done.filtered(lambda rev, reversals=reversals: rev.reversed_line_id in reversals)
             card = line.card_id
             round_points = card.currency_id.round
             if card not in balances:
@@ -303,7 +307,7 @@ class ClinicLoyaltyDocument(models.AbstractModel):
             shares = self._clinic_line_shares(line, refunded)
             if line.kind == "spend":
                 if shares is None:
-                    spent, restored = -line.points, sum(undone.mapped("points"))
+                    spent, restored = -line.points, sum(reversing.mapped("points"))
                     to_restore = min(spent * ratio, spent - restored)
                 else:
                     to_restore = sum(points for _record, points, _amount in shares)
@@ -325,8 +329,8 @@ class ClinicLoyaltyDocument(models.AbstractModel):
                     )
                 continue
             if shares is None:
-                to_take = min(line.points * ratio, line.points + sum(undone.mapped("points")))
-                to_refund = min(line.amount * ratio, line.amount + sum(undone.mapped("amount")))
+                to_take = min(line.points * ratio, line.points + sum(reversing.mapped("points")))
+                to_refund = min(line.amount * ratio, line.amount + sum(reversing.mapped("amount")))
             else:
                 to_take = sum(points for _record, points, _amount in shares)
                 to_refund = sum(amount for _record, _points, amount in shares)

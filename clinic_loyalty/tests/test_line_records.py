@@ -515,3 +515,24 @@ class TestSaleLineRecords(ClinicBonusCommon):
         refund.invoice_line_ids.price_unit = 500
         refund.action_post()
         self.assertEqual(self._live_periods(household), 1, "a 10 % goodwill credit leaves the period")
+
+    def test_an_order_confirmed_before_line_records_is_reversed_again_after_a_reset(self):
+        order = self._confirmed([(self.peel, 1), (self.blood_test, 1)])
+        self.env.flush_all()
+        # Confirmed before the upgrade: its ledger lines have no line records.
+        self.env.cr.execute(
+            "DELETE FROM clinic_loyalty_line_record WHERE ledger_id IN %s", [tuple(order.clinic_ledger_ids.ids)]
+        )
+        self.env.invalidate_all()
+        invoice = order._create_invoices()
+        invoice.action_post()
+        refund = invoice._reverse_moves()
+        refund.action_post()
+        self.card.invalidate_recordset()
+        self.assertEqual(self.card.points, 0, "the whole order credited")
+        refund.button_draft()
+        self.card.invalidate_recordset()
+        self.assertEqual(self.card.points, 200)
+        refund.action_post()
+        self.card.invalidate_recordset()
+        self.assertEqual(self.card.points, 0, "posted again, it takes back again")
