@@ -342,6 +342,10 @@ class PosOrder(models.Model):
         )
         if float_compare(due, 0, precision_digits=2) <= 0:
             return 0.0
+        # Cash rounding: a payment rounded to the till's step pays the whole order.
+        config = self.config_id
+        if config.cash_rounding and config.rounding_method and due - received <= config.rounding_method.rounding:
+            return 1.0
         return min(max(received / due, 0.0), 1.0)
 
     def _clinic_cap_base(self):

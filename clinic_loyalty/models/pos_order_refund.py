@@ -87,7 +87,10 @@ class PosOrder(models.Model):
             wanted[line_id] = (abs(qty), abs(money))
         refunded = self.env["pos.order.line"].browse(list(wanted)).exists()
         refunded.order_id.check_access("read")
-        refunded = refunded.sudo().filtered(lambda line: not line.reward_id)
+        # Clinic companies only: elsewhere refunds are as in stock Odoo.
+        refunded = refunded.sudo().filtered(
+            lambda line: not line.reward_id and line.order_id.company_id.clinic_loyalty_program_id.clinic_bonus
+        )
         return {"problems": self._clinic_refund_problems([(line, *wanted[line.id]) for line in refunded])}
 
     def _clinic_reverse_refunded_orders(self):
