@@ -40,8 +40,33 @@ SALE = st.fixed_dictionaries(
 )
 
 
+class CardInvariants:
+    """What must hold of the test card after every step, whatever happened."""
+
+    def _check_card_invariants(self):
+        """Balance = ledger sum = open lots, never negative; every order line's record gives
+        back between nothing and what it did. Returns the card's (original) line records."""
+        card = self.card
+        card.invalidate_recordset()
+        self.env["clinic.loyalty.ledger"].invalidate_model()
+        ledger = card.clinic_ledger_ids
+        self.assertAlmostEqual(card.points, sum(ledger.mapped("points")), places=2, msg="balance = ledger sum")
+        open_lots = sum(line.remaining_points for line in ledger if line.remaining_points > 0)
+        self.assertAlmostEqual(card.points, open_lots, places=2, msg="balance = open lots")
+        self.assertGreaterEqual(float_compare(card.points, 0, precision_digits=2), 0, "never below zero")
+        Record = self.env["clinic.loyalty.line.record"].sudo()
+        records = Record.search([("card_id", "=", card.id), ("reversed_record_id", "=", False)])
+        for record in records:
+            reversals = Record.search([("reversed_record_id", "=", record.id)])
+            back = -sum(reversals.mapped("points")) if record.kind == "earn" else sum(reversals.mapped("points"))
+            self.assertLessEqual(back, abs(record.points) + 0.01, "a line never gives back more than it did")
+            self.assertGreaterEqual(back, -0.01, "nor takes more than it gave")
+            self.assertLessEqual(-sum(reversals.mapped("amount")), record.amount + 0.01)
+        return records
+
+
 @tagged("post_install", "-at_install")
-class TestMoneyInvariants(PosClinicCommon):
+class TestMoneyInvariants(CardInvariants, PosClinicCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -68,25 +93,11 @@ class TestMoneyInvariants(PosClinicCommon):
         cls.rates = {aesthetics.id: 20.0, lab.id: 0.0}
 
     def _check_invariants(self):
-        card = self.card
-        card.invalidate_recordset()
-        ledger = card.clinic_ledger_ids
-        self.env["clinic.loyalty.ledger"].invalidate_model()
-        self.assertAlmostEqual(card.points, sum(ledger.mapped("points")), places=2, msg="balance = ledger sum")
-        open_lots = sum(line.remaining_points for line in ledger if line.remaining_points > 0)
-        self.assertAlmostEqual(card.points, open_lots, places=2, msg="balance = open lots")
-        self.assertGreaterEqual(float_compare(card.points, 0, precision_digits=2), 0, "never below zero")
-        Record = self.env["clinic.loyalty.line.record"].sudo()
-        for record in Record.search([("card_id", "=", card.id), ("reversed_record_id", "=", False)]):
-            reversals = Record.search([("reversed_record_id", "=", record.id)])
-            back = -sum(reversals.mapped("points")) if record.kind == "earn" else sum(reversals.mapped("points"))
-            self.assertLessEqual(back, abs(record.points) + 0.01, "a line never gives back more than it did")
-            self.assertLessEqual(-sum(reversals.mapped("amount")), record.amount + 0.01)
-            if record.kind == "earn":
-                line = record.pos_line_id
-                rate = self.rates.get(line.product_id.categ_id.id, self.program.clinic_earn_rate)
-                self.assertLessEqual(record.points, record.amount * rate / 100 + 0.01, "earned <= rate x paid")
-                self.assertLessEqual(record.amount, line._clinic_amount() + 0.01, "paid <= the line's amount")
+        for record in self._check_card_invariants().filtered(lambda record: record.kind == "earn"):
+            line = record.pos_line_id
+            rate = self.rates.get(line.product_id.categ_id.id, self.program.clinic_earn_rate)
+            self.assertLessEqual(record.points, record.amount * rate / 100 + 0.01, "earned <= rate x paid")
+            self.assertLessEqual(record.amount, line._clinic_amount() + 0.01, "paid <= the line's amount")
         refunds = self.env["pos.order"].sudo().search([("lines.refunded_orderline_id", "!=", False)])
         self.assertFalse(
             refunds.clinic_ledger_ids.filtered(lambda line: line.kind == "earn"), "a refund is never a paid visit"
@@ -143,7 +154,7 @@ SALE_ORDER = st.fixed_dictionaries(
 
 
 @tagged("post_install", "-at_install")
-class TestSaleMoneyInvariants(ClinicBonusCommon):
+class TestSaleMoneyInvariants(CardInvariants, ClinicBonusCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -171,23 +182,8 @@ class TestSaleMoneyInvariants(ClinicBonusCommon):
         cls.products[2].taxes_id = tax
 
     def _check_invariants(self):
-        self.card.invalidate_recordset()
-        self.env["clinic.loyalty.ledger"].invalidate_model()
-        ledger = self.card.clinic_ledger_ids
-        self.assertAlmostEqual(self.card.points, sum(ledger.mapped("points")), places=2)
-        self.assertAlmostEqual(
-            self.card.points, sum(line.remaining_points for line in ledger if line.remaining_points > 0), places=2
-        )
-        self.assertGreaterEqual(float_compare(self.card.points, 0, precision_digits=2), 0)
-        Record = self.env["clinic.loyalty.line.record"]
-        for record in Record.search([("card_id", "=", self.card.id), ("reversed_record_id", "=", False)]):
-            reversals = Record.search([("reversed_record_id", "=", record.id)])
-            back = -sum(reversals.mapped("points")) if record.kind == "earn" else sum(reversals.mapped("points"))
-            self.assertLessEqual(back, abs(record.points) + 0.01, "a line never gives back more than it did")
-            self.assertGreaterEqual(back, -0.01, "nor takes more than it gave")
-            self.assertLessEqual(-sum(reversals.mapped("amount")), record.amount + 0.01)
-            if record.kind == "earn":
-                self.assertLessEqual(record.points, record.amount * 0.2 + 0.01, "earned <= rate x paid")
+        for record in self._check_card_invariants().filtered(lambda record: record.kind == "earn"):
+            self.assertLessEqual(record.points, record.amount * 0.2 + 0.01, "earned <= rate x paid")
 
     def _sale(self, sale):
         order = self._order([(self.products[index], qty) for index, qty in sale["lines"]])
