@@ -1,4 +1,5 @@
-"""Write each addon's README.rst from its readme/ folder (DESCRIPTION, CONFIGURE, USAGE, ROADMAP).
+"""Write each addon's README.rst from its readme/ folder (DESCRIPTION, CONFIGURE, USAGE, SECURITY,
+ROADMAP).
 
 Run ``python setup/gen_addon_readme.py`` after editing a readme/ file; tests/test_readme.py
 fails while a README.rst is out of date.
@@ -14,6 +15,7 @@ SECTIONS = (
     ("DESCRIPTION", None),
     ("CONFIGURE", "Configuration"),
     ("USAGE", "Usage"),
+    ("SECURITY", "Who can do what"),
     ("ROADMAP", "Known issues / Roadmap"),
 )
 

@@ -6,6 +6,7 @@ from . import loyalty_reward
 from . import clinic_loyalty_document
 from . import clinic_loyalty_tier
 from . import loyalty_card
+from . import loyalty_history
 from . import loyalty_card_ledger
 from . import loyalty_card_tier
 from . import loyalty_card_pos

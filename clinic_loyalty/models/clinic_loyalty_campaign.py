@@ -185,11 +185,22 @@ class ClinicLoyaltyCampaign(models.Model):
 
     def _clinic_target_partners(self):
         self.ensure_one()
-        # Grades and RFM segments are per company: read the campaign's company's.
-        Partner = self.env["res.partner"].sudo().with_company(self.company_id).with_context(active_test=True)
+        # The manager's domain is searched as the manager, within the campaign's company
+        # (grades and RFM segments are per company) and its patients: never with the
+        # system's eyes, which would reach another clinic's patients and their phones.
+        if self.company_id not in self.env.user.company_ids:
+            raise AccessError(
+                self.env._("Campaign %(campaign)s belongs to a company you do not work for.", campaign=self.name)
+            )
+        Partner = self.env["res.partner"].with_context(allowed_company_ids=self.company_id.ids, active_test=True)
         domain = safe_eval(self.partner_domain or "[]")
         consent = "clinic_consent_marketing" if self.purpose == "marketing" else "clinic_consent_reminders"
-        domain = [*domain, (consent, "=", True)]
+        domain = [
+            *domain,
+            (consent, "=", True),
+            ("is_patient", "=", True),
+            ("company_id", "in", [self.company_id.id, False]),
+        ]
         if self.grade:
             domain.append(("clinic_grade", "=", self.grade))
         if self.rfm_segment:

@@ -310,7 +310,7 @@ class ClinicLoyaltyHousehold(models.Model):
                 )
             )
         if not household:
-            if not partner.is_patient:
+            if not partner.sudo().is_patient:
                 partner.sudo().action_clinic_enrol()
             household = server_write(self.sudo()).create(
                 {

@@ -20,6 +20,10 @@ CLINIC_CODE_PREFIX = "044"
 CLINIC_CODE_LENGTH = 13
 # Besides every clinic_* field: what a client could change to move money between cards.
 CLINIC_GUARDED_FIELDS = frozenset({"points", "partner_id", "program_id", "code"})
+# What a loyalty manager may still change on a clinic card: archiving or reactivating it
+# (its balance leaves or returns to the desk), its expiry and its Odoo history lines.
+CLINIC_MANAGER_FIELDS = frozenset({"active", "expiration_date", "history_ids"})
+MANAGER_GROUP = "clinic_loyalty.group_clinic_loyalty_manager"
 
 
 def ean13_check_digit(digits12):
@@ -200,6 +204,9 @@ class LoyaltyCard(models.Model):
 
     def write(self, vals):
         if not is_server_write(self.env):
+            # Access first: a refusal by the guard below names the card, which only a
+            # user who may read and write it is told.
+            self.check_access("write")
             self._clinic_check_guarded_write(vals)
         return super().write(vals)
 
@@ -260,12 +267,22 @@ class LoyaltyCard(models.Model):
     def _clinic_check_guarded_write(self, vals):
         """Refuse a write that changes a guarded field of a clinic card (values left as they are pass)."""
         guarded = [name for name in vals if name in CLINIC_GUARDED_FIELDS or name.startswith("clinic_")]
+        if not self.env.su and not self.env.user.has_group(MANAGER_GROUP):
+            guarded += [name for name in vals if name in CLINIC_MANAGER_FIELDS]
         if not guarded:
             return
         for card in self._clinic_cards().sudo():
             changed = [name for name in guarded if card._clinic_value_differs(name, vals[name])]
             if not changed:
                 continue
+            if set(changed) <= CLINIC_MANAGER_FIELDS:
+                raise AccessError(
+                    self.env._(
+                        "Only a loyalty manager archives, reactivates or changes the expiry or history of "
+                        "clinic card %(card)s.",
+                        card=card.code,
+                    )
+                )
             if "points" in changed:
                 raise AccessError(
                     self.env._(

@@ -531,10 +531,13 @@ class LoyaltyCard(models.Model):
 
     @api.model
     def _cron_clinic_birthday_bonus(self, batch_size=1000):
-        """Give the birthday bonus to patients born on this day; once a year per card.
+        """Give the birthday bonus to patients born on this day; once a year per patient and
+        programme (a new card after an archived one gets nothing more that year), and not
+        while the date of birth is younger than the programme's waiting days (a date typed
+        as today's at the desk gives nothing).
 
         A batch per call: the scheduler calls again while patients remain (each call
-        commits), and a card that got this year's bonus is never chosen again.
+        commits), and a patient who got this year's bonus is never chosen again.
         """
         today = fields.Date.context_today(self)
         key = f"birthday:{today.year}"
@@ -549,12 +552,16 @@ class LoyaltyCard(models.Model):
                AND card.active AND partner.active AND partner.clinic_birth_date IS NOT NULL
                AND EXTRACT(MONTH FROM partner.clinic_birth_date) = %(month)s
                AND EXTRACT(DAY FROM partner.clinic_birth_date) = %(day)s
+               AND (partner.clinic_birth_date_set_on IS NULL
+                    OR partner.clinic_birth_date_set_on <= %(today)s::date - program.clinic_birthday_wait_days)
                AND NOT EXISTS (SELECT 1 FROM clinic_loyalty_ledger l
-                                WHERE l.card_id = card.id AND l.source_key = %(key)s)
+                                 JOIN loyalty_card given ON given.id = l.card_id
+                                WHERE given.partner_id = card.partner_id AND given.program_id = card.program_id
+                                  AND l.source_key = %(key)s)
           ORDER BY card.id
              LIMIT %(limit)s
             """,
-            {"month": today.month, "day": today.day, "key": key, "limit": batch_size},
+            {"month": today.month, "day": today.day, "today": today, "key": key, "limit": batch_size},
         )
         rows = self.env.cr.fetchall()
         cards = self.sudo().browse([row[0] for row in rows])

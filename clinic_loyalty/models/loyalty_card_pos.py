@@ -27,14 +27,16 @@ class LoyaltyCard(models.Model):
         """(patient, card) the front desk reads for ``partner_id`` in the company's clinic
         programme, both as the system; empty when there is none.
 
-        Only the clinic's front desk and cashiers may read a card, and only of a patient
-        they may read; anything else from the client (not an id) reads nothing.
+        Only the clinic's front desk (Loyalty User) reads a card, and only of a patient it
+        may read; anything else from the client (not an id) reads nothing. A cashier outside
+        the clinic's group sells as in Odoo: the till shows no patient's card (nothing, not
+        an error), and the order engine still credits what the order earns.
         """
         user = self.env.user
-        if not (
-            user.has_group("clinic_loyalty.group_clinic_loyalty_user") or user.has_group("point_of_sale.group_pos_user")
-        ):
-            raise AccessError(self.env._("Only the clinic's front desk and cashiers read patients' cards."))
+        if not user.has_group("clinic_loyalty.group_clinic_loyalty_user"):
+            if user.has_group("point_of_sale.group_pos_user"):
+                return self.env["res.partner"], self.browse()
+            raise AccessError(self.env._("Only the clinic's front desk reads patients' cards."))
         partner = self.env["res.partner"].browse(partner_id if isinstance(partner_id, int) else []).exists()
         program = self.env.company.clinic_loyalty_program_id
         if not partner or not program.clinic_bonus:

@@ -83,6 +83,12 @@ class LoyaltyProgram(models.Model):
     )
     clinic_welcome_points = fields.Float(string="Welcome Bonus", help="Points given when a card is issued.")
     clinic_birthday_points = fields.Float(string="Birthday Bonus", help="Points given on the patient's birthday.")
+    clinic_birthday_wait_days = fields.Integer(
+        string="Birthday Bonus Waits (days)",
+        default=30,
+        help="No birthday bonus within this many days of a date of birth entered or changed at the desk: "
+        "a date typed as today's gives nothing.",
+    )
     clinic_boost_factor = fields.Float(
         string="Boost Multiplier",
         default=1.0,

@@ -146,11 +146,28 @@ class PosOrder(models.Model):
             .filtered("program_id.clinic_bonus")
             .ids
         )
-        for coupon in coupon_data:
+        written = set(
+            self.env["loyalty.history"]
+            .sudo()
+            .search([("order_model", "=", self._name), ("order_id", "=", self.id), ("card_id", "in", list(clinic_cards))])
+            .card_id.ids
+            if clinic_cards
+            else ()
+        )
+        clinic_data = []
+        for coupon in list(coupon_data):
             card_id = int(coupon["card_id"])
             if card_id in clinic_cards:
-                coupon["won"], coupon["spent"] = by_card.get(card_id, (0.0, 0.0))
-        return super().add_loyalty_history_lines(coupon_data, coupon_updates)
+                coupon_data.remove(coupon)
+                # Sent again (a replay): the card's line for this order is there already.
+                if card_id not in written:
+                    coupon["won"], coupon["spent"] = by_card.get(card_id, (0.0, 0.0))
+                    clinic_data.append(coupon)
+        result = super().add_loyalty_history_lines(coupon_data, coupon_updates)
+        if clinic_data:
+            # The lines of clinic cards hold the ledger's figures: the server writes them.
+            super(PosOrder, server_write(self.sudo())).add_loyalty_history_lines(clinic_data, [])
+        return result
 
     # Clinic programme ------------------------------------------------------------------
 

@@ -18,6 +18,8 @@ class ResPartner(models.Model):
     is_patient = fields.Boolean(
         string="Patient",
         index=True,
+        # Being a clinic's patient is health data: only the clinic's staff reads the flag.
+        groups="clinic_loyalty.group_clinic_loyalty_user",
         help="Patients have their phone numbers stored in international (E.164) form "
         "and can be enrolled in the clinic's loyalty programme.",
     )
@@ -68,6 +70,14 @@ class ResPartner(models.Model):
         groups="clinic_loyalty.group_clinic_loyalty_user",
     )
     clinic_birth_date = fields.Date(string="Date of Birth", groups="clinic_loyalty.group_clinic_loyalty_user")
+    # When the date of birth was last entered or changed: the birthday bonus waits the
+    # programme's days after it (set by the server, see create and write).
+    clinic_birth_date_set_on = fields.Date(
+        string="Date of Birth Entered On",
+        readonly=True,
+        copy=False,
+        groups="clinic_loyalty.group_clinic_loyalty_user",
+    )
     clinic_consent_reminders = fields.Boolean(
         string="Care Reminders and Loyalty Notices",
         default=True,
@@ -80,6 +90,9 @@ class ResPartner(models.Model):
         groups="clinic_loyalty.group_clinic_loyalty_user",
         help="The patient accepts promotions and campaigns. Without it, no marketing message is sent.",
     )
+    # The form's Card button replaces Odoo's list of a patient's cards for the clinic's
+    # staff; for everyone else this is False (it must not tell who is a patient).
+    clinic_hide_card_list = fields.Boolean(compute="_compute_clinic_hide_card_list")
     clinic_lookup = fields.Char(
         string="Card or Phone",
         compute="_compute_clinic_lookup",
@@ -101,16 +114,42 @@ class ResPartner(models.Model):
             partner.clinic_points = card.points
             partner.clinic_tier_id = card._clinic_current_tier() if card else False
 
+    def _compute_count_active_cards(self):
+        # Odoo counts every card as the system: outside the clinic's staff, the count leaves
+        # the clinic's cards out (it would tell who is a patient).
+        super()._compute_count_active_cards()
+        if self.env.user.has_group("clinic_loyalty.group_clinic_loyalty_user"):
+            return
+        clinic_cards = self.env["loyalty.card"].sudo()._read_group(
+            [
+                ("partner_id", "child_of", self.ids),
+                ("points", ">", 0),
+                ("program_id.clinic_bonus", "=", True),
+                ("program_id.active", "=", True),
+            ],
+            ["partner_id"],
+            ["__count"],
+        )
+        for partner, count in clinic_cards:
+            while partner:
+                if partner in self:
+                    partner.loyalty_card_count = max(partner.loyalty_card_count - count, 0)
+                partner = partner.parent_id
+
     def _search_clinic_card_code(self, operator, value):
+        if not self.env.su and not self.env.user.has_group("clinic_loyalty.group_clinic_loyalty_user"):
+            raise AccessError(self.env._("Only the clinic's staff searches patients by card number."))
         return [("id", "in", self._clinic_card_holders([("code", operator, value)]))]
 
     @api.model
     def _clinic_card_holders(self, card_domain):
         """Ids of the partners holding a card of the user's companies that matches ``card_domain``.
 
-        Read as the system, limited to the card number: every internal user can find a
-        patient by card without the right to read loyalty cards.
+        Read as the system, limited to the card number; the clinic's cards are found by the
+        clinic's staff only (a card number says who is a patient).
         """
+        if not self.env.user.has_group("clinic_loyalty.group_clinic_loyalty_user"):
+            card_domain = expression.AND([card_domain, [("program_id.clinic_bonus", "=", False)]])
         cards = (
             self.env["loyalty.card"]
             .sudo()
@@ -120,6 +159,13 @@ class ResPartner(models.Model):
             )
         )
         return cards.partner_id.ids
+
+    @api.depends_context("uid")
+    @api.depends("is_patient")
+    def _compute_clinic_hide_card_list(self):
+        staff = self.env.user.has_group("clinic_loyalty.group_clinic_loyalty_user")
+        for partner in self:
+            partner.clinic_hide_card_list = staff and partner.sudo().is_patient
 
     def _compute_clinic_lookup(self):
         self.clinic_lookup = False
@@ -187,12 +233,16 @@ class ResPartner(models.Model):
                 household.sudo()._clinic_check_can_join(self.browse(), company=vals.get("company_id"))
             if vals.get("is_patient"):
                 self._clinic_normalise_phone_vals(vals, self._clinic_phone_region(vals))
+            self._clinic_stamp_birth_date(vals)
         partners = super().create(vals_list)
-        partners.filtered("is_patient")._clinic_issue_cards()
+        partners.filtered(lambda partner: partner.sudo().is_patient)._clinic_issue_cards()
         return partners
 
     def write(self, vals):
         self._clinic_check_guarded_vals(vals)
+        if "clinic_birth_date" in vals:
+            vals = dict(vals)
+            self._clinic_stamp_birth_date(vals)
         if vals.get("clinic_household_id"):
             household = self.env["clinic.loyalty.household"].browse(vals["clinic_household_id"])
             household.check_access("read")
@@ -205,7 +255,7 @@ class ResPartner(models.Model):
             # per partner only on this (rare, form-driven) path.
             for partner in self:
                 partner_vals = dict(vals)
-                if partner_vals.get("is_patient", partner.is_patient):
+                if partner_vals.get("is_patient", partner.sudo().is_patient):
                     if not touches_phone:
                         partner_vals.update({f: partner[f] for f in PHONE_FIELDS})
                     region = partner._clinic_phone_region(partner_vals)
@@ -228,6 +278,8 @@ class ResPartner(models.Model):
         """
         if self.env.su or is_server_write(self.env):
             return
+        if "clinic_birth_date_set_on" in vals:
+            raise AccessError(self.env._("The date a date of birth was entered is recorded by the server."))
         user = self.env.user
         if vals.get("is_patient") and not user.has_group("clinic_loyalty.group_clinic_loyalty_user"):
             raise AccessError(self.env._("Only the clinic's front desk (Loyalty User) enrols patients."))
@@ -238,6 +290,11 @@ class ResPartner(models.Model):
                     "holder's card), or a loyalty manager places them."
                 )
             )
+
+    def _clinic_stamp_birth_date(self, vals):
+        """Record when a date of birth is entered or changed (the birthday bonus waits)."""
+        if vals.get("clinic_birth_date") and "clinic_birth_date_set_on" not in vals:
+            vals["clinic_birth_date_set_on"] = fields.Date.context_today(self)
 
     def action_clinic_enrol(self):
         """Make the partners patients and issue their loyalty card."""

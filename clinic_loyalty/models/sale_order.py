@@ -40,11 +40,13 @@ class SaleOrder(models.Model):
         string="Points Earned",
         compute="_compute_clinic_points",
         compute_sudo=True,
+        groups="clinic_loyalty.group_clinic_loyalty_user",
     )
     clinic_points_spent = fields.Float(
         string="Points Spent",
         compute="_compute_clinic_points",
         compute_sudo=True,
+        groups="clinic_loyalty.group_clinic_loyalty_user",
     )
 
     @api.depends("clinic_ledger_ids.points")
@@ -97,6 +99,14 @@ class SaleOrder(models.Model):
                 )
         return super()._add_points_for_coupon(coupon_points)
 
+    def _add_loyalty_history_lines(self):
+        # The history lines of clinic cards carry the ledger's figures: the server writes them
+        # (salespeople may not write a clinic card's history, see loyalty.history).
+        return super(SaleOrder, server_write(self.sudo()))._add_loyalty_history_lines()
+
+    def _update_loyalty_history(self, coupon_id, points):
+        return super(SaleOrder, server_write(self.sudo()))._update_loyalty_history(coupon_id, points)
+
     def _get_reward_values_discount(self, reward, coupon, **kwargs):
         values = super()._get_reward_values_discount(reward, coupon, **kwargs)
         program = reward.program_id
@@ -117,9 +127,20 @@ class SaleOrder(models.Model):
                 vals["points_cost"] = (vals.get("points_cost") or 0.0) * factor
         return values
 
+    def _get_program_domain(self):
+        # A clinic programme's card is read by the clinic's staff only: for other users
+        # (salespeople) Odoo's reward flow leaves it out. Earning does not depend on it:
+        # the order engine posts it as the system (see _clinic_effects).
+        domain = super()._get_program_domain()
+        if not self.env.su and not self.env.user.has_group("clinic_loyalty.group_clinic_loyalty_user"):
+            domain = [*domain, ("clinic_bonus", "=", False)]
+        return domain
+
     def _update_programs_and_rewards(self):
         # A household member pays with the household's points: offer its card's rewards.
         for order in self:
+            if not order.env.user.has_group("clinic_loyalty.group_clinic_loyalty_user"):
+                continue
             card = order._clinic_card()
             if card and card.partner_id != order.partner_id and card.points > 0:
                 order.applied_coupon_ids |= card

@@ -43,7 +43,7 @@ class RpcCallMixin:
         ).json()
         if "error" in body:
             return None, body["error"]["data"]["name"], body["error"]["data"]["message"]
-        return body["result"], None, None
+        return body.get("result"), None, None
 
 
 class ClinicLoyaltyCommon(ExactQueryCount, BaseCommon):

@@ -84,8 +84,9 @@ class TestBonusRules(ClinicBonusCommon):
 
     def test_birthday_bonus_once_a_year(self):
         self.program.clinic_birthday_points = 500
-        self.patient.clinic_birth_date = date(1990, 7, 14)
-        other = self._patient("Other Patient", "+7 912 300 0098", clinic_birth_date=date(1985, 7, 15))
+        with freeze_time("2026-01-10"):
+            self.patient.clinic_birth_date = date(1990, 7, 14)
+            other = self._patient("Other Patient", "+7 912 300 0098", clinic_birth_date=date(1985, 7, 15))
         Card = self.env["loyalty.card"]
         with freeze_time("2026-07-14"):
             self.assertEqual(Card._cron_clinic_birthday_bonus(), self.card)
@@ -97,9 +98,10 @@ class TestBonusRules(ClinicBonusCommon):
 
     def test_birthday_bonus_runs_in_batches(self):
         self.program.clinic_birthday_points = 100
-        patients = self.env["res.partner"].create(
-            [{"name": f"July {i}", "is_patient": True, "clinic_birth_date": date(1990, 7, 14)} for i in range(3)]
-        )
+        with freeze_time("2026-01-10"):
+            patients = self.env["res.partner"].create(
+                [{"name": f"July {i}", "is_patient": True, "clinic_birth_date": date(1990, 7, 14)} for i in range(3)]
+            )
         Card = self.env["loyalty.card"]
         with freeze_time("2026-07-14"):
             # Two a call: the scheduler calls again while patients remain.
@@ -107,6 +109,40 @@ class TestBonusRules(ClinicBonusCommon):
             self.assertEqual(len(Card._cron_clinic_birthday_bonus(batch_size=2)), 1)
             self.assertFalse(Card._cron_clinic_birthday_bonus(batch_size=2))
         self.assertEqual(patients.clinic_card_ids.mapped("points"), [100.0] * 3)
+
+    def test_birthday_bonus_waits_after_a_date_typed_at_the_desk(self):
+        # A cashier types today's date as the birthday: the bonus waits the programme's days
+        # (30 by default), so the birthday must be a real one, a year later.
+        self.program.clinic_birthday_points = 500
+        self.assertEqual(self.program.clinic_birthday_wait_days, 30)
+        Card = self.env["loyalty.card"]
+        with freeze_time("2026-07-14"):
+            self.patient.clinic_birth_date = date(1990, 7, 14)
+            self.assertEqual(self.patient.clinic_birth_date_set_on, date(2026, 7, 14))
+            self.assertFalse(Card._cron_clinic_birthday_bonus())
+        with freeze_time("2026-08-13"):
+            # Changed again 30 days later to that day: still nothing.
+            self.patient.clinic_birth_date = date(1990, 8, 13)
+            self.assertFalse(Card._cron_clinic_birthday_bonus())
+        with freeze_time("2027-08-13"):
+            self.assertEqual(Card._cron_clinic_birthday_bonus(), self.card)
+        self.assertEqual(self.card.points, 500)
+
+    def test_birthday_bonus_once_a_year_per_patient_not_per_card(self):
+        self.program.clinic_birthday_points = 500
+        with freeze_time("2026-01-10"):
+            self.patient.clinic_birth_date = date(1990, 7, 14)
+        Card = self.env["loyalty.card"]
+        with freeze_time("2026-07-14"):
+            self.assertEqual(Card._cron_clinic_birthday_bonus(), self.card)
+            # The card archived by a manager and the patient enrolled again: a new card,
+            # and no second birthday bonus that year.
+            self.card.action_archive()
+            self.patient.action_clinic_enrol()
+            new_card = self.patient.clinic_card_ids.filtered("active")
+            self.assertTrue(new_card and new_card != self.card)
+            self.assertFalse(Card._cron_clinic_birthday_bonus())
+        self.assertEqual(new_card.clinic_ledger_ids.filtered(lambda line: "birthday" in (line.source_key or "")), self.env["clinic.loyalty.ledger"])
 
     def test_fixed_card_discount_limited_to_categories(self):
         self.program.write(

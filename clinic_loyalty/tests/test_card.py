@@ -119,7 +119,7 @@ class TestLoyaltyCard(ClinicLoyaltyCommon):
         arch = self.env["res.partner"].get_views([(False, "form")])["views"]["form"]["arch"]
         self.assertIn('name="action_clinic_open_card"', arch)
         self.assertNotIn('name="action_clinic_print_card"', arch)
-        self.assertRegex(arch, r'name="action_view_loyalty_cards"[^>]*invisible="[^"]*is_patient')
+        self.assertRegex(arch, r'name="action_view_loyalty_cards"[^>]*invisible="[^"]*clinic_hide_card_list')
         card_arch = self.env["loyalty.card"].get_views([(False, "form")])["views"]["form"]["arch"]
         self.assertIn('name="action_print_clinic_card"', card_arch)
         # A clinic card expires by lots (Next Expiry), not as a whole: no empty Expiration Date.

@@ -16,6 +16,9 @@ class TestPosLoyaltyTours(TestPointOfSaleHttpCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        # The cashier works at the clinic's front desk (Loyalty User): patients' cards are
+        # read by that group only.
+        cls.pos_user.groups_id |= cls.env.ref("clinic_loyalty.group_clinic_loyalty_user")
         # Only the clinic's programme runs in this shop.
         cls.env["loyalty.program"].search([]).write({"active": False})
         company = cls.main_pos_config.company_id

@@ -10,6 +10,9 @@ class TestPackageTour(TestPointOfSaleHttpCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        # The cashier works at the clinic's front desk (Loyalty User): patients' cards and
+        # packages are read by that group only.
+        cls.pos_user.groups_id |= cls.env.ref("clinic_loyalty.group_clinic_loyalty_user")
         cls.env["loyalty.program"].search([]).write({"active": False})
         company = cls.main_pos_config.company_id
         company.country_id = cls.env.ref("base.ru")

@@ -169,7 +169,7 @@ class ClinicReferral(models.Model):
                     company=company.name,
                 )
             )
-        if not newcomer.is_patient:
+        if not newcomer.sudo().is_patient:
             raise UserError(
                 _("%(newcomer)s is not enrolled as a patient: enrol them first.", newcomer=newcomer.display_name)
             )

@@ -98,7 +98,7 @@ class ResPartner(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         partners = super().create(vals_list)
-        partners.filtered("is_patient")._clinic_ensure_referrer()
+        partners.filtered(lambda partner: partner.sudo().is_patient)._clinic_ensure_referrer()
         return partners
 
     def write(self, vals):
