@@ -12,7 +12,6 @@
     "data": [
         "security/ir.model.access.csv",
         "security/clinic_loyalty_packages_security.xml",
-        "data/ir_sequence_data.xml",
         "data/ir_cron.xml",
         "data/mail_template_data.xml",
         "data/sms_template_data.xml",

@@ -31,9 +31,12 @@ class LoyaltyProgram(models.Model):
     clinic_earn_trigger = fields.Selection(
         selection=[("confirm", "Order confirmed"), ("paid", "Invoice paid")],
         string="Points Earned When",
-        default="confirm",
+        # Value follows payment: a new programme waits for the invoice to be paid; earning at
+        # confirmation is the manager's explicit choice. Existing programmes keep their value.
+        default="paid",
         required=True,
-        help="Sales orders earn points when confirmed, or only once all their invoices are paid.",
+        help="Sales orders earn points once all their invoices are paid, or already when they are confirmed "
+        "(points for an order that may never be paid).",
     )
     clinic_earn_pay_later = fields.Boolean(
         string="Customer Account Earns",

@@ -10,6 +10,8 @@ from ..tools.guard import is_server_write, server_write
 PREPAID_PROGRAM_TYPES = ("gift_card", "ewallet")
 # The only clinic field of a sales order its salesperson sets; the others are the server's.
 CLIENT_FIELDS = frozenset({"clinic_points_to_use"})
+DESK_GROUP = "clinic_loyalty.group_clinic_loyalty_user"
+MANAGER_GROUP = "clinic_loyalty.group_clinic_loyalty_manager"
 
 
 class SaleOrder(models.Model):
@@ -158,6 +160,7 @@ class SaleOrder(models.Model):
         return super().write(vals)
 
     def action_confirm(self):
+        self._clinic_check_value_rights()
         self._clinic_check_spending()
         result = super().action_confirm()
         confirmed = self.filtered(lambda order: order.state == "sale")
@@ -182,6 +185,54 @@ class SaleOrder(models.Model):
                 )
             server_write(order).clinic_loyalty_round += 1
         return result
+
+    # Clinic rights --------------------------------------------------------------------
+
+    def _clinic_value_lines(self):
+        """Lines that sell the clinic's value to the patient: membership fees here, treatment
+        packages in clinic_loyalty_packages."""
+        Plan = self.env["clinic.loyalty.membership.plan"]
+        lines = self.env["sale.order.line"]
+        for order in self:
+            plans = Plan._clinic_plans_sold(order.order_line.product_id, order.company_id)
+            lines |= order.order_line.filtered(lambda sol, plans=plans: sol.product_id in plans.product_id)
+        return lines
+
+    def _clinic_check_value_rights(self):
+        """Before confirmation: paying with a patient's points and selling a membership or a
+        package are the front desk's (as using a package is), and selling one below the price
+        the server gives it (pricelist, card and member discounts) is a loyalty manager's.
+
+        A salesperson without the clinic's rights still confirms the patient's other orders,
+        which earn as usual.
+        """
+        if self.env.su:
+            return
+        user = self.env.user
+        points = self.order_line.sudo().filtered(lambda line: line.reward_id.program_id.clinic_bonus)
+        sold = self._clinic_value_lines()
+        if (points or sold) and not user.has_group(DESK_GROUP):
+            raise AccessError(
+                self.env._(
+                    "Only the clinic's front desk confirms an order that pays with a patient's points or "
+                    "sells a membership or a treatment package (%(order)s). Ask a user of the clinic's "
+                    "loyalty programme to confirm it.",
+                    order=(points or sold).order_id[:1].name,
+                )
+            )
+        if not sold or user.has_group(MANAGER_GROUP):
+            return
+        cheap = sold.filtered(lambda line: line._clinic_below_price())
+        if cheap:
+            raise AccessError(
+                self.env._(
+                    "%(product)s on order %(order)s is sold below its price: only a loyalty manager "
+                    "confirms a membership or a package at a price or discount typed by hand. Update "
+                    "the prices, or ask a loyalty manager.",
+                    product=cheap[:1].product_id.display_name,
+                    order=cheap[:1].order_id.name,
+                )
+            )
 
     # Clinic programme ------------------------------------------------------------------
 

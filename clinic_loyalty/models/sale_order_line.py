@@ -1,5 +1,5 @@
 from odoo import api, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import float_is_zero
 
 
@@ -39,11 +39,22 @@ class SaleOrderLine(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        self._clinic_check_points_rights([vals.get("reward_id") for vals in vals_list])
         lines = super().create(vals_list)
         lines._clinic_check_confirmed_reward_lines()
         return lines
 
     def write(self, vals):
+        if {"reward_id", "coupon_id"} & set(vals):
+            # Re-pricing a reward line (same reward, same card) is the server's own update;
+            # putting a points reward on a line, or another card under it, is applying one.
+            moved = self.filtered(
+                lambda line: (
+                    vals.get("reward_id", line.reward_id.id) != line.reward_id.id
+                    or vals.get("coupon_id", line.coupon_id.id) != line.coupon_id.id
+                )
+            )
+            self._clinic_check_points_rights([vals.get("reward_id", line.reward_id.id) for line in moved])
         if {"points_cost", "coupon_id", "reward_id", "price_unit", "product_uom_qty"} & set(vals):
             self._clinic_check_confirmed_reward_lines()
         if {"product_uom_qty", "price_unit", "discount", "product_id", "tax_id", "product_uom"} & set(vals):
@@ -57,6 +68,42 @@ class SaleOrderLine(models.Model):
         self._clinic_check_confirmed_reward_lines()
         self._clinic_check_recorded_lines({})
         return super().unlink()
+
+    def _clinic_check_points_rights(self, reward_ids):
+        """Applying a clinic points reward spends the patient's points: the front desk's.
+
+        Checked where the reward line is written, so every way to apply one (the reward
+        button, the reward wizard, a line created over RPC) is refused alike.
+        """
+        if self.env.su or not any(reward_ids):
+            return
+        rewards = self.env["loyalty.reward"].sudo().browse({rid for rid in reward_ids if rid and isinstance(rid, int)})
+        if rewards.exists().program_id.filtered("clinic_bonus") and not self.env.user.has_group(
+            "clinic_loyalty.group_clinic_loyalty_user"
+        ):
+            raise AccessError(
+                self.env._(
+                    "Only the clinic's front desk pays an order with a patient's loyalty points. Ask a user of "
+                    "the clinic's loyalty programme to apply the points."
+                )
+            )
+
+    def _clinic_below_price(self):
+        """Whether the line sells for less than the server prices it: a unit price or a
+        discount typed by hand below what the pricelist, the card and the membership give."""
+        self.ensure_one()
+        priced = self.new(
+            {
+                "order_id": self.order_id.id,
+                "product_id": self.product_id.id,
+                "product_uom": self.product_uom.id,
+                "product_uom_qty": self.product_uom_qty,
+                "sequence": self.sequence,
+            }
+        )
+        net = self.price_unit * (1 - self.discount / 100)
+        expected = priced.price_unit * (1 - priced.discount / 100)
+        return self.order_id.currency_id.compare_amounts(net, expected) < 0
 
     def _clinic_check_recorded_lines(self, vals):
         """Refuse to lower what a confirmed line earned or spent points on.

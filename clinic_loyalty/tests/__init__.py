@@ -25,3 +25,4 @@ from . import test_recall
 from . import test_campaign
 from . import test_grades
 from . import test_rpc_reading
+from . import test_sale_rights

@@ -66,6 +66,8 @@ class ClinicLoyaltyCommon(ExactQueryCount, BaseCommon):
                 "company_id": cls.company.id,
                 # The company's patient programme is a clinic programme: its cards are clinic cards.
                 "clinic_bonus": True,
+                # These tests mean earning at confirmation (a new programme waits for payment).
+                "clinic_earn_trigger": "confirm",
                 "rule_ids": [(0, 0, {"reward_point_mode": "money", "reward_point_amount": 0.1})],
                 "reward_ids": [(0, 0, {"reward_type": "discount", "discount_mode": "per_point", "discount": 1})],
             }

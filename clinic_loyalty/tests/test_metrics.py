@@ -41,6 +41,7 @@ class TestMetrics(TestPoSCommon):
                 "company_id": cls.company.id,
                 "pos_ok": True,
                 "clinic_bonus": True,
+                "clinic_earn_trigger": "confirm",
                 "clinic_earn_rate": 10,
                 "clinic_points_validity_months": 12,
                 "rule_ids": [(0, 0, {"reward_point_mode": "money", "reward_point_amount": 1})],

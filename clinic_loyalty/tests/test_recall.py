@@ -167,6 +167,7 @@ class TestRecallPos(TestPoSCommon):
                 "company_id": cls.company.id,
                 "pos_ok": True,
                 "clinic_bonus": True,
+                "clinic_earn_trigger": "confirm",
                 "clinic_earn_rate": 10,
                 "rule_ids": [(0, 0, {"reward_point_mode": "money", "reward_point_amount": 1})],
             }

@@ -39,6 +39,7 @@ class TestRpcBoundary(RpcCallMixin, TestPointOfSaleHttpCommon):
                 "company_id": company.id,
                 "pos_ok": True,
                 "clinic_bonus": True,
+                "clinic_earn_trigger": "confirm",
                 "clinic_earn_rate": 10,
                 "clinic_max_redeem_percent": 50,
                 "rule_ids": [(0, 0, {"reward_point_mode": "money", "reward_point_amount": 1})],

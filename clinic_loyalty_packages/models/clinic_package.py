@@ -1,8 +1,23 @@
+import secrets
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import format_date
 
 from .product_template import REFUND_RULES
+
+# A package code is what the desk types to use a package's sessions: random, so one code
+# tells nothing of the next (a sequence did). Letters and digits that read and type alike
+# (no 0/O, 1/I/L); 12 of 31 characters are about 59 bits.
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+CODE_GROUPS = 3
+CODE_GROUP_SIZE = 4
+
+
+def random_package_code():
+    """A new package code, e.g. ``PK-7KQ4-M2XD-9HTF``."""
+    groups = ("".join(secrets.choice(CODE_ALPHABET) for _i in range(CODE_GROUP_SIZE)) for _g in range(CODE_GROUPS))
+    return "-".join(("PK", *groups))
 
 
 def whole_sessions(qty):
@@ -131,6 +146,7 @@ class ClinicPackage(models.Model):
     _sql_constraints = [
         ("source_key_unique", "UNIQUE(source_key)", "This sale already gave its package."),
         ("sale_uid_unique", "UNIQUE(sale_uid)", "This sale already gave its package."),
+        ("code_unique", "UNIQUE(code)", "Another package has this code."),
     ]
 
     @api.depends("deferred_amount", "deferred_recognised", "deferred_refunded")
@@ -196,10 +212,39 @@ class ClinicPackage(models.Model):
                     ],
                 }
             )
-        created = Package.create(vals_list)
-        for package in created:
-            package.code = self.env["ir.sequence"].sudo().next_by_code("clinic.package") or str(package.id)
-        return existing | created
+        for vals, code in zip(vals_list, self._clinic_new_codes(len(vals_list)), strict=True):
+            vals["code"] = code
+        return existing | Package.create(vals_list)
+
+    @api.model
+    def _clinic_new_codes(self, count):
+        """``count`` random codes no package has (a clash is drawn again; with 59 bits it
+        practically never is)."""
+        codes = set()
+        while len(codes) < count:
+            drawn = {random_package_code() for _i in range(count - len(codes))} - codes
+            taken = self.sudo().with_context(active_test=False).search([("code", "in", list(drawn))]).mapped("code")
+            codes |= drawn - set(taken)
+        return list(codes)
+
+    @api.model
+    def _clinic_find_code(self, code, patient, company):
+        """The package with ``code`` that ``patient`` may name at the desk: their own or one
+        of their household's in ``company`` (empty otherwise).
+
+        Another patient's code answers as an unknown one does: a code typed at the desk
+        never tells whose package it is.
+        """
+        if not isinstance(code, str) or not code or not patient:
+            return self.browse()
+        owners = patient
+        household = patient._clinic_household(company)
+        if household:
+            owners |= household.sudo().member_ids | household.sudo().holder_id
+        return self.sudo().search(
+            [("code", "=", code.strip().upper()), ("company_id", "=", company.id), ("partner_id", "in", owners.ids)],
+            limit=1,
+        )
 
     @api.model
     def _clinic_cancel_sales(self, line_keys, origin):

@@ -64,13 +64,13 @@ class PosOrder(models.Model):
                 units = line._clinic_package_units()
                 if units <= 0:
                     continue
-                package = Package.search(
-                    [("code", "=", line.clinic_package_code), ("company_id", "=", order.company_id.id)], limit=1
-                )
+                package = Package._clinic_find_code(line.clinic_package_code, order.partner_id, order.company_id)
                 try:
                     if not package:
                         raise UserError(
-                            self.env._("No package %(code)s in this company.", code=line.clinic_package_code)
+                            self.env._(
+                                "No package %(code)s of this patient in this company.", code=line.clinic_package_code
+                            )
                         )
                     for unit in range(units):
                         package._clinic_redeem(
@@ -219,9 +219,9 @@ class PosOrder(models.Model):
             product_id = vals.get("product_id")
             product = self.env["product.product"].browse(product_id if isinstance(product_id, int) else []).exists()
             units = whole_sessions(vals.get("qty"))
-            package = Package.sudo().search(
-                [("code", "=", vals["package_code"]), ("company_id", "=", company.id)], limit=1
-            )
+            # Only the patient's (and their household's) packages: another patient's code
+            # answers as an unknown one.
+            package = Package._clinic_find_code(vals["package_code"], partner, company)
             if not package or not product:
                 problems.append(self.env._("Package %(code)s cannot pay this line.", code=vals["package_code"]))
             else:

@@ -37,6 +37,12 @@ class SaleOrder(models.Model):
         self._clinic_check_package_lines()
         return super().action_confirm()
 
+    def _clinic_value_lines(self):
+        # Selling a package is the front desk's, as using one is.
+        return super()._clinic_value_lines() | self.order_line.filtered(
+            lambda line: line.product_id.clinic_is_package and not line.clinic_package_id
+        )
+
     def _clinic_effects(self):
         return [
             *super()._clinic_effects(),

@@ -67,7 +67,9 @@ class TestPackageAtThePos(PackageSaleCase, TestPoSCommon):
         self.assertEqual(order.state, "paid", "an order paid offline is saved")
         self.assertEqual(self.counter.sessions_left, 10)
         self.assertIn("which the server refused", order.message_ids[:1].body)
-        self.assertIn("only members of their active household may use it", order.message_ids[:1].body)
+        # Another patient's code is no package of this patient: the order names no owner.
+        self.assertIn("of this patient in this company", order.message_ids[:1].body)
+        self.assertNotIn(self.patient.name, order.message_ids[:1].body)
 
     def test_the_desk_checks_the_package_before_payment(self):
         check = self.env["pos.order"].clinic_check_packages

@@ -17,6 +17,9 @@ from odoo.addons.point_of_sale.tests.common import TestPoSCommon
 class PackageSaleCase:
     @classmethod
     def _setup_package(cls, company):
+        # The orders of these tests sell packages, some with a discount typed by hand: the
+        # clinic's loyalty manager confirms them (a salesperson is refused, see test_sale_rights).
+        cls.env.user.sudo().groups_id |= cls.env.ref("clinic_loyalty.group_clinic_loyalty_manager")
         Product = cls.env["product.product"].sudo()
         cls.massage = Product.create({"name": "Massage 60", "type": "service", "list_price": 1000, "taxes_id": []})
         cls.acupuncture = Product.create({"name": "Acupuncture", "type": "service", "list_price": 800, "taxes_id": []})
@@ -52,6 +55,7 @@ class PackageSaleCase:
                     "program_type": "loyalty",
                     "company_id": company.id,
                     "clinic_bonus": True,
+                    "clinic_earn_trigger": "confirm",
                     "clinic_earn_rate": 10,
                     "rule_ids": [(0, 0, {"reward_point_mode": "money", "reward_point_amount": 1})],
                     "reward_ids": [(0, 0, {"reward_type": "discount", "discount_mode": "per_point", "discount": 1})],
