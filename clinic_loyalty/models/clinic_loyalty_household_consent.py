@@ -91,9 +91,7 @@ class ClinicLoyaltyHouseholdConsent(models.Model):
         Consent = self.sudo()
         if method == "code":
             self._clinic_check_code_rate(household)
-        Consent.search([("household_id", "=", household.id), ("state", "=", "pending")]).write(
-            {"state": "cancelled"}
-        )
+        Consent.search([("household_id", "=", household.id), ("state", "=", "pending")]).write({"state": "cancelled"})
         consent = Consent.create(
             {
                 "household_id": household.id,
@@ -185,7 +183,9 @@ class ClinicLoyaltyHouseholdConsent(models.Model):
         changes = {
             "add": self.env._("add %(patients)s to", patients=", ".join(self.partner_ids.mapped("name"))),
             "remove": self.env._("remove %(patients)s from", patients=", ".join(self.partner_ids.mapped("name"))),
-            "holder": self.env._("make %(patients)s the holder of", patients=", ".join(self.partner_ids.mapped("name"))),
+            "holder": self.env._(
+                "make %(patients)s the holder of", patients=", ".join(self.partner_ids.mapped("name"))
+            ),
         }
         return self.env._(
             "%(code)s is your code to %(change)s your household %(household)s at %(clinic)s. Give it to the "

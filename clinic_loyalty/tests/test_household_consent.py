@@ -55,6 +55,10 @@ class TestHouseholdConsent(RpcCallMixin, HttpCase):
             groups="base.group_user,clinic_loyalty.group_clinic_loyalty_manager",
             company_id=company.id,
         )
+        cls.salesperson = new_test_user(
+            env, login="consent_salesperson", groups="base.group_user,sales_team.group_sale_salesman"
+        )
+        cls.portal = new_test_user(env, login="consent_portal", groups="base.group_portal")
 
     # Helpers ---------------------------------------------------------------------------
 
@@ -125,6 +129,25 @@ class TestHouseholdConsent(RpcCallMixin, HttpCase):
         self.env.invalidate_all()
         self.assertEqual(self.household.holder_id, self.relative)
         self.assertEqual(self.holder._clinic_card_in(self.program), self.relative.clinic_card_ids)
+
+    def test_only_the_clinics_desk_asks_for_a_code(self):
+        calls = [
+            ("action_clinic_send_consent_code", "add", [self.relative.id]),
+            ("action_clinic_ask_manager", "add", [self.relative.id]),
+            ("action_clinic_confirm_consent_code", "000000"),
+        ]
+        for user in (self.salesperson, self.portal):
+            for method, *args in calls:
+                _result, error, _message = self._call(user, method, *args)
+                self.assertEqual(error, ACCESS, f"{user.login} {method}")
+        # Where households are the managers' only, the desk is refused too.
+        self.env.company.clinic_household_desk_members = False
+        for method, *args in calls:
+            _result, error, message = self._call(self.cashier, method, *args)
+            self.assertEqual(error, ACCESS, method)
+            self.assertIn("only loyalty managers change households", message)
+        self.assertFalse(self.env["sms.sms"].search([("partner_id", "=", self.holder.id)]))
+        self._assert_not_member()
 
     # The code --------------------------------------------------------------------------
 
@@ -225,7 +248,7 @@ class TestHouseholdConsent(RpcCallMixin, HttpCase):
     # A loyalty manager -----------------------------------------------------------------
 
     def test_a_manager_changes_the_household_directly(self):
-        result, error, message = self._call(self.manager, "action_clinic_add_members", [self.relative.id])
+        _result, error, message = self._call(self.manager, "action_clinic_add_members", [self.relative.id])
         self.assertIsNone(error, message)
         self.assertEqual(self._members(), self.holder | self.relative)
         _result, error, message = self._call(self.manager, "action_clinic_set_holder", self.relative.id)
@@ -246,8 +269,39 @@ class TestHouseholdConsent(RpcCallMixin, HttpCase):
             )
             self.assertEqual(error, ACCESS, method)
         self._assert_not_member()
-        _result, error, message = self._rpc(self.manager, "clinic.loyalty.household.consent", "action_approve", request.ids)
+        _result, error, message = self._rpc(
+            self.manager, "clinic.loyalty.household.consent", "action_approve", request.ids
+        )
         self.assertIsNone(error, message)
         self.assertEqual(self._members(), self.holder | self.relative)
-        _result, error, message = self._rpc(self.manager, "clinic.loyalty.household.consent", "action_approve", request.ids)
+        _result, error, message = self._rpc(
+            self.manager, "clinic.loyalty.household.consent", "action_approve", request.ids
+        )
         self.assertEqual(error, USER, "an approved request is not applied twice")
+
+    # The desk's wizard -----------------------------------------------------------------
+
+    def test_the_desk_wizard_sends_the_code_and_confirms_it(self):
+        Wizard = "clinic.loyalty.household.member"
+        wizard, error, message = self._rpc(
+            self.cashier, Wizard, "create",
+            {"household_id": self.household.id, "partner_ids": [(6, 0, self.relative.ids)]},
+        )  # fmt: skip
+        self.assertIsNone(error, message)
+        action, error, message = self._rpc(self.cashier, Wizard, "action_send_code", [wizard])
+        self.assertIsNone(error, message)
+        self.assertEqual((action["res_model"], action["res_id"]), (Wizard, wizard), "the wizard stays open")
+        code = self._code_sent()
+        wrong = f"{(int(code) + 1) % 10**6:06d}"
+        self._rpc(self.cashier, Wizard, "write", [wizard], {"consent_code": wrong})
+        action, error, message = self._rpc(self.cashier, Wizard, "action_confirm_code", [wizard])
+        self.assertIsNone(error, message)
+        state, error, message = self._rpc(self.cashier, Wizard, "read", [wizard], ["feedback", "code_sent_to"])
+        self.assertEqual(state[0]["feedback"], "Wrong code: 4 attempts left.")
+        self.assertEqual(state[0]["code_sent_to"], "*** 11")
+        self._assert_not_member()
+        self._rpc(self.cashier, Wizard, "write", [wizard], {"consent_code": code})
+        action, error, message = self._rpc(self.cashier, Wizard, "action_confirm_code", [wizard])
+        self.assertIsNone(error, message)
+        self.assertEqual(action["type"], "ir.actions.act_window_close")
+        self.assertEqual(self._members(), self.holder | self.relative)

@@ -64,9 +64,7 @@ class ClinicLoyaltyHouseholdMember(models.TransientModel):
         self.write(
             {
                 "consent_code": False,
-                "feedback": self.env._(
-                    "Wrong code: %(count)s attempts left.", count=result["attempts_left"]
-                )
+                "feedback": self.env._("Wrong code: %(count)s attempts left.", count=result["attempts_left"])
                 if result["attempts_left"]
                 else self.env._("Wrong code again: this code no longer works. Send a new one."),
             }
