@@ -29,6 +29,7 @@
         "views/clinic_loyalty_membership_plan_views.xml",
         "wizards/clinic_loyalty_household_member_views.xml",
         "views/clinic_loyalty_household_views.xml",
+        "views/clinic_loyalty_household_consent_views.xml",
         "views/res_config_settings_views.xml",
         "views/clinic_loyalty_grade_views.xml",
         "views/clinic_loyalty_metric_views.xml",

@@ -64,8 +64,11 @@ class TestPatientJourney(TransactionCase):
             .create({"name": "Journey family", "holder_id": mother.id})
         )
         son = Partner.create({"name": "Son Journey", "phone": "+7 916 700 10 22", "is_patient": True})
-        # The receptionist adds the son while the mother shows her card.
-        household.with_user(self.receptionist).action_clinic_add_members([son.id], mother.clinic_card_code)
+        # The receptionist adds the son: the mother receives a code by SMS and reads it out.
+        desk_household = household.with_user(self.receptionist)
+        desk_household.action_clinic_send_consent_code("add", [son.id])
+        sms = self.env["sms.sms"].search([("partner_id", "=", mother.id)], order="id desc", limit=1)
+        self.assertTrue(desk_household.action_clinic_confirm_consent_code(sms.body[:6])["done"])
         with self.assertRaisesRegex(UserError, "belong to the same household \\(Journey family\\)"):
             son.clinic_referral_code_entry = mother.referral_code
         self.assertEqual(household.member_ids, mother | son)

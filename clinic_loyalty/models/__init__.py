@@ -16,6 +16,7 @@ from . import clinic_loyalty_reminder
 from . import clinic_loyalty_membership_plan
 from . import non_earning_products
 from . import clinic_loyalty_household
+from . import clinic_loyalty_household_consent
 from . import res_partner
 from . import clinic_loyalty_grade
 from . import res_partner_segment

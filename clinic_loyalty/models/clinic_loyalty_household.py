@@ -7,6 +7,18 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
 from ..tools.guard import server_write
+from .clinic_loyalty_household_consent import CODE_ATTEMPTS
+
+
+def _mask_phone(number):
+    """Enough of the holder's number for the desk to say where the code went."""
+    digits = "".join(char for char in number or "" if char.isdigit())
+    return f"*** {digits[-2:]}" if digits else ""
+
+
+def _mask_email(email):
+    name, _at, domain = (email or "").partition("@")
+    return f"{name[:1]}***@{domain}" if domain else ""
 
 
 class ClinicLoyaltyHousehold(models.Model):
@@ -131,51 +143,89 @@ class ClinicLoyaltyHousehold(models.Model):
             if holder.clinic_household_id != household:
                 server_write(holder).clinic_household_id = household
 
-    def action_clinic_add_members(self, partner_ids, holder_card_code=None):
-        """Add patients to this household: a loyalty manager, or the front desk with the holder's card.
+    # Changing members ----------------------------------------------------------------------
+    # A member earns into and pays from the holder's card, so who is a member, and who holds,
+    # is the holder's decision. A loyalty manager changes a household directly; the front
+    # desk asks the holder for a one-time code (or a manager for approval): the code or the
+    # approval applies exactly the change the holder or the manager saw.
+
+    def action_clinic_add_members(self, partner_ids):
+        """A loyalty manager adds patients to this household. Returns the household's members.
 
         The plan's member limit, active memberships elsewhere and the company are checked as
-        for any other way of joining. Returns the household's members.
+        for any other way of joining.
         """
         self.ensure_one()
-        self._clinic_check_can_change_members(holder_card_code)
-        partners = self._clinic_patients(partner_ids)
-        joining = partners.filtered(lambda partner: partner.clinic_household_id != self)
-        self._clinic_check_can_join(joining)
-        server_write(joining).write({"clinic_household_id": self.id})
-        return self.sudo().member_ids.ids
+        self._clinic_check_manager_changes()
+        return self._clinic_add_members(self._clinic_patients(partner_ids))
 
-    def action_clinic_remove_member(self, partner_id, holder_card_code=None):
-        """A member leaves the household (their history stays with the household's card)."""
+    def action_clinic_remove_member(self, partner_id):
+        """A loyalty manager takes a member out (their history stays with the household's card)."""
         self.ensure_one()
-        self._clinic_check_can_change_members(holder_card_code)
-        member = self._clinic_patients([partner_id])
-        if member.clinic_household_id != self:
-            raise UserError(
-                self.env._("%(patient)s is not a member of %(household)s.", patient=member.name, household=self.name)
-            )
-        server_write(member).write({"clinic_household_id": False})
-        return self.sudo().member_ids.ids
+        self._clinic_check_manager_changes()
+        return self._clinic_remove_members(self._clinic_patients([partner_id]))
 
-    def action_clinic_set_holder(self, partner_id, holder_card_code=None):
-        """Make another member the holder (the card members share becomes theirs)."""
+    def action_clinic_set_holder(self, partner_id):
+        """A loyalty manager makes another member the holder (the card members share becomes theirs)."""
         self.ensure_one()
-        self._clinic_check_can_change_members(holder_card_code)
-        member = self._clinic_patients([partner_id])
-        if member.clinic_household_id != self:
-            raise UserError(
-                self.env._(
-                    "%(patient)s must be a member of %(household)s before holding it.",
-                    patient=member.name,
-                    household=self.name,
-                )
-            )
-        server_write(self.sudo()).write({"holder_id": member.id})
+        self._clinic_check_manager_changes()
+        self._clinic_set_holder(self._clinic_patients([partner_id]))
         return True
 
-    def _clinic_check_can_change_members(self, holder_card_code):
-        """A loyalty manager changes any household of their companies; the front desk, where the
-        company allows it, only with the holder's card number (scanned or read from the card)."""
+    def action_clinic_send_consent_code(self, operation, partner_ids):
+        """The front desk asks the holder to consent to a change: a one-time code goes to the
+        holder's phone (or email), never to the desk. Returns where it was sent, masked."""
+        self.ensure_one()
+        self._clinic_check_desk_changes()
+        partners = self._clinic_check_change(operation, partner_ids)
+        consent = self.env["clinic.loyalty.household.consent"]._clinic_request(self, operation, partners, "code")
+        holder = self.sudo().holder_id
+        return {
+            "channel": consent.channel,
+            "destination": _mask_phone(holder._clinic_sms_number())
+            if consent.channel == "sms"
+            else _mask_email(holder.email),
+        }
+
+    def action_clinic_confirm_consent_code(self, code):
+        """The code the holder read out: right, it makes the change they were told of, once;
+        wrong, it uses up one of the code's attempts.
+
+        A wrong code is answered, not raised: raising would roll the used-up attempt back
+        with the transaction, and leave guessing unlimited.
+        """
+        self.ensure_one()
+        self._clinic_check_desk_changes()
+        consent = self.env["clinic.loyalty.household.consent"]._clinic_live_code(self)
+        if not consent._clinic_try_code(code):
+            return {"done": False, "attempts_left": max(CODE_ATTEMPTS - consent.attempts, 0)}
+        consent._clinic_apply()
+        return {"done": True, "member_ids": self.sudo().member_ids.ids}
+
+    def action_clinic_ask_manager(self, operation, partner_ids):
+        """The front desk asks a loyalty manager to approve a change (the holder has no phone or
+        email, or cannot give the code): the manager approves it in Household Requests."""
+        self.ensure_one()
+        self._clinic_check_desk_changes()
+        partners = self._clinic_check_change(operation, partner_ids)
+        self.env["clinic.loyalty.household.consent"]._clinic_request(self, operation, partners, "manager")
+        return True
+
+    def _clinic_check_manager_changes(self):
+        self.check_access("read")
+        if self.env.su or self.env.user.has_group("clinic_loyalty.group_clinic_loyalty_manager"):
+            return
+        raise AccessError(
+            self.env._(
+                "Only %(holder)s, the holder of %(household)s, or a loyalty manager agrees to change its members: "
+                "send a code to the holder and type it, or ask a loyalty manager.",
+                holder=self.sudo().holder_id.name,
+                household=self.name,
+            )
+        )
+
+    def _clinic_check_desk_changes(self):
+        """The front desk (or a manager) may ask for changes, where the company allows it."""
         self.check_access("read")
         user = self.env.user
         if self.env.su or user.has_group("clinic_loyalty.group_clinic_loyalty_manager"):
@@ -186,15 +236,48 @@ class ClinicLoyaltyHousehold(models.Model):
             raise AccessError(
                 self.env._("At %(company)s only loyalty managers change households.", company=self.company_id.name)
             )
-        card = self.sudo().card_id
-        if not card or not isinstance(holder_card_code, str) or holder_card_code.strip() != card.code:
-            raise AccessError(
+
+    def _clinic_check_change(self, operation, partner_ids):
+        """The patients of a change asked for, refused now if it could not be made (the holder
+        is not asked to consent to an impossible change)."""
+        if operation not in ("add", "remove", "holder"):
+            raise UserError(self.env._("Choose to add members, remove members or change the holder."))
+        partners = self._clinic_patients(partner_ids)
+        if operation == "add":
+            self._clinic_check_can_join(partners.filtered(lambda partner: partner.clinic_household_id != self))
+        else:
+            self._clinic_check_members(partners)
+        if operation == "holder" and len(partners) != 1:
+            raise UserError(self.env._("Choose one member as the new holder."))
+        return partners
+
+    def _clinic_check_members(self, partners):
+        strangers = partners.filtered(lambda partner: partner.clinic_household_id != self)
+        if strangers:
+            raise UserError(
                 self.env._(
-                    "Scan or type the card of %(holder)s, the holder of %(household)s, to change its members.",
-                    holder=self.sudo().holder_id.name,
+                    "%(patient)s is not a member of %(household)s.",
+                    patient=", ".join(strangers.mapped("name")),
                     household=self.name,
                 )
             )
+
+    def _clinic_add_members(self, partners):
+        joining = partners.filtered(lambda partner: partner.clinic_household_id != self)
+        self._clinic_check_can_join(joining)
+        server_write(joining).write({"clinic_household_id": self.id})
+        return self.sudo().member_ids.ids
+
+    def _clinic_remove_members(self, partners):
+        self._clinic_check_members(partners)
+        server_write(partners).write({"clinic_household_id": False})
+        return self.sudo().member_ids.ids
+
+    def _clinic_set_holder(self, partners):
+        self._clinic_check_members(partners)
+        if len(partners) != 1:
+            raise UserError(self.env._("Choose one member as the new holder."))
+        server_write(self.sudo()).write({"holder_id": partners.id})
 
     def _clinic_patients(self, partner_ids):
         """The patients named by ``partner_ids``, readable by the user and enrolled."""

@@ -13,8 +13,9 @@ class ResCompany(models.Model):
     clinic_household_desk_members = fields.Boolean(
         string="Front Desk Manages Household Members",
         default=True,
-        help="The front desk adds and removes household members when the holder's card is presented "
-        "(scanned or typed). Without it, only loyalty managers change households.",
+        help="The front desk adds and removes household members and changes the holder when the holder "
+        "consents with a one-time code sent to their phone or email, or a loyalty manager approves. "
+        "Without it, only loyalty managers change households.",
     )
     # Segments and programme metrics (see tools/visits.py for what a visit is).
     clinic_program_launch_date = fields.Date(

@@ -273,8 +273,9 @@ class ResPartner(models.Model):
 
         Enrolling issues a card (and its welcome bonus): the front desk's job. A household
         member earns into and pays from the holder's card: a loyalty manager places
-        patients directly; the front desk uses the household's Add Member, which checks the
-        holder's card; the server's own paths (membership sales) hold the server key.
+        patients directly; the front desk uses the household's Add Member, which needs the
+        holder's one-time code or a manager's approval; the server's own paths (membership
+        sales) hold the server key.
         """
         if self.env.su or is_server_write(self.env):
             return
@@ -287,7 +288,7 @@ class ResPartner(models.Model):
             raise AccessError(
                 self.env._(
                     "Patients join or leave a household through its Add or Remove Members button (with the "
-                    "holder's card), or a loyalty manager places them."
+                    "holder's code or a manager's approval), or a loyalty manager places them."
                 )
             )
 

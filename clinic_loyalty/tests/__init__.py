@@ -1,6 +1,7 @@
 from . import test_card
 from . import test_phone
 from . import test_household
+from . import test_household_consent
 from . import test_security
 from . import test_tour
 from . import test_ledger
