@@ -24,3 +24,4 @@ from . import test_metrics
 from . import test_recall
 from . import test_campaign
 from . import test_grades
+from . import test_welcome_guard
