@@ -177,7 +177,9 @@ class LoyaltyCard(models.Model):
     def _compute_clinic_pending_points(self):
         # Read as the system: the rows are the server's, the figure is the card's.
         Pending = self.env["clinic.loyalty.pending"].sudo()
-        groups = Pending._read_group([("card_id", "in", self.ids), ("state", "=", "pending")], ["card_id"], ["points:sum"])
+        groups = Pending._read_group(
+            [("card_id", "in", self.ids), ("state", "=", "pending")], ["card_id"], ["points:sum"]
+        )
         points = {card.id: total for card, total in groups}
         for card in self:
             card.clinic_pending_points = points.get(card.id, 0.0)

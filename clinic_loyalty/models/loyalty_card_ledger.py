@@ -596,7 +596,9 @@ class LoyaltyCard(models.Model):
     def _clinic_credit_pending(self, origin):
         """A paid visit (``origin``) on this card credits what was promised on it, once."""
         self.ensure_one()
-        pending = self.env["clinic.loyalty.pending"].sudo().search([("card_id", "=", self.id), ("state", "=", "pending")])
+        pending = (
+            self.env["clinic.loyalty.pending"].sudo().search([("card_id", "=", self.id), ("state", "=", "pending")])
+        )
         pending._clinic_credit(origin)
 
     @api.model

@@ -131,7 +131,9 @@ class ClinicReferralLink(http.Controller):
 
     def _clinic_render_neutral(self):
         """The page of a link that offers nothing: the same status as a valid link's page."""
-        return request.render("clinic_loyalty_referral.referral_link_invalid", {"res_company": request.env.company.sudo()})
+        return request.render(
+            "clinic_loyalty_referral.referral_link_invalid", {"res_company": request.env.company.sudo()}
+        )
 
     def _clinic_form_error(self, form, number, email_normalized):
         _ = request.env._

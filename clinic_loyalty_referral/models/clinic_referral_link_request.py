@@ -86,7 +86,9 @@ class ClinicReferralLinkRequest(models.Model):
                 )
                 newcomer.message_post(
                     body=Markup("<p>%s</p>")
-                    % self.env._("Asked to be contacted by the clinic, through referral link %(code)s.", code=self.code),
+                    % self.env._(
+                        "Asked to be contacted by the clinic, through referral link %(code)s.", code=self.code
+                    ),
                     author_id=newcomer.id,
                     subtype_xmlid="mail.mt_note",
                 )

@@ -147,7 +147,12 @@ class TestReferralPublicPage(HttpCase, ReferralCommon):
 
     def test_the_inviter_is_named_by_first_name_or_not_at_all(self):
         doctor = self.env["clinic.referrer"].create(
-            {"name": "Olga Petrovna Ivanova", "kind": "staff", "user_id": self.cashier.id, "company_id": self.company.id}
+            {
+                "name": "Olga Petrovna Ivanova",
+                "kind": "staff",
+                "user_id": self.cashier.id,
+                "company_id": self.company.id,
+            }
         )
         page = self.url_open(f"/r/{doctor.code}", timeout=60).text
         self.assertIn("<strong>Olga</strong> invites you", page)
