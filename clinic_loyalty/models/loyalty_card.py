@@ -56,6 +56,9 @@ class LoyaltyCard(models.Model):
         domain=[("remaining_points", ">", 0)],
         readonly=True,
     )
+    # Whether points wait on the card: read with the card's other columns, so a paid visit
+    # looks for pending points only on cards that have some (earning keeps its query budget).
+    clinic_pending_open = fields.Boolean(readonly=True, copy=False)
     clinic_pending_points = fields.Float(
         string="Pending Welcome Points",
         compute="_compute_clinic_pending_points",

@@ -9,6 +9,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, float_compare, float_is_zero, format_amount
 
 from ..tools import reasons
+from ..tools.guard import server_write
 from ..tools.unverified import is_unverified
 
 
@@ -577,6 +578,7 @@ class LoyaltyCard(models.Model):
     def _clinic_hold_pending(self, points, reason, source_key, document=None):
         """Promise ``points`` on this card, credited at the patient's first paid visit."""
         self.ensure_one()
+        server_write(self.sudo()).clinic_pending_open = True
         return (
             self.env["clinic.loyalty.pending"]
             .sudo()
@@ -596,10 +598,13 @@ class LoyaltyCard(models.Model):
     def _clinic_credit_pending(self, origin):
         """A paid visit (``origin``) on this card credits what was promised on it, once."""
         self.ensure_one()
+        if not self.clinic_pending_open:
+            return
         pending = (
             self.env["clinic.loyalty.pending"].sudo().search([("card_id", "=", self.id), ("state", "=", "pending")])
         )
         pending._clinic_credit(origin)
+        server_write(self.sudo()).clinic_pending_open = False
 
     @api.model
     def _cron_clinic_birthday_bonus(self, batch_size=1000):

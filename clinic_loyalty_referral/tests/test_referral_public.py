@@ -135,7 +135,8 @@ class TestReferralPublicPage(HttpCase, ReferralCommon):
             before = self.cr.sql_log_count
             response = self._post(self.code, token, phone, name="Vera N")
             queries.append(self.cr.sql_log_count - before)
-            answers.append(response.text.replace(token, ""))
+            # CSRF tokens carry the time they were made: the rest is compared.
+            answers.append(re.sub(r"[0-9a-f]{40}o[0-9]+", "", response.text))
             self.assertEqual(self.env["res.partner"].search_count([]), partners, "nothing created while answering")
         self.assertEqual(answers[0], answers[1])
         self.assertEqual(queries[0], queries[1])
