@@ -11,6 +11,7 @@ from . import loyalty_card_ledger
 from . import loyalty_card_tier
 from . import loyalty_card_pos
 from . import clinic_loyalty_ledger
+from . import clinic_loyalty_pending
 from . import clinic_loyalty_line_record
 from . import clinic_loyalty_reminder
 from . import clinic_loyalty_membership_plan

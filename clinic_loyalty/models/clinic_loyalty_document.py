@@ -123,6 +123,8 @@ class ClinicLoyaltyDocument(models.AbstractModel):
             ),
         )
         if created:
+            # The first paid visit credits what was promised before anyone met the patient.
+            card._clinic_credit_pending(origin)
             # One notice per visit: the earning's says the new tier too, if the order moved it.
             earned = line.points > 0
             change = card._clinic_refresh_spend_and_tier(origin=origin, notify=not earned)

@@ -143,6 +143,10 @@ class ClinicLoyaltyLedger(models.Model):
             """
             CREATE UNIQUE INDEX IF NOT EXISTS clinic_loyalty_ledger_card_source_key_uniq
                 ON clinic_loyalty_ledger (card_id, source_key) WHERE source_key IS NOT NULL;
+            -- A welcome bonus reaches a patient once per programme, whatever card they hold
+            -- (its key names both); lines posted before the key did are not indexed.
+            CREATE UNIQUE INDEX IF NOT EXISTS clinic_loyalty_ledger_welcome_uniq
+                ON clinic_loyalty_ledger (source_key) WHERE source_key LIKE 'welcome:%';
             DROP INDEX IF EXISTS clinic_loyalty_ledger_open_lots_idx;
             CREATE INDEX IF NOT EXISTS clinic_loyalty_ledger_open_lots_key_idx
                 ON clinic_loyalty_ledger (expiry_date, card_id, id) WHERE remaining_points > 0;

@@ -60,6 +60,16 @@ class LoyaltyCard(models.Model):
         domain=[("remaining_points", ">", 0)],
         readonly=True,
     )
+    # Whether points wait on the card: read with the card's other columns, so a paid visit
+    # looks for pending points only on cards that have some (earning keeps its query budget).
+    clinic_pending_open = fields.Boolean(readonly=True, copy=False)
+    clinic_pending_points = fields.Float(
+        string="Pending Welcome Points",
+        compute="_compute_clinic_pending_points",
+        groups="clinic_loyalty.group_clinic_loyalty_user",
+        help="Welcome points and newcomer's gifts given on a public page or at a portal sign-up: credited "
+        "at the patient's first paid visit, not spendable before.",
+    )
     clinic_tier_id = fields.Many2one(
         comodel_name="clinic.loyalty.tier",
         string="Tier",
@@ -170,6 +180,16 @@ class LoyaltyCard(models.Model):
                 if program
                 else 0.0
             )
+
+    def _compute_clinic_pending_points(self):
+        # Read as the system: the rows are the server's, the figure is the card's.
+        Pending = self.env["clinic.loyalty.pending"].sudo()
+        groups = Pending._read_group(
+            [("card_id", "in", self.ids), ("state", "=", "pending")], ["card_id"], ["points:sum"]
+        )
+        points = {card.id: total for card, total in groups}
+        for card in self:
+            card.clinic_pending_points = points.get(card.id, 0.0)
 
     @api.depends("clinic_lot_ids.expiry_date", "clinic_lot_ids.remaining_points")
     def _compute_clinic_expiry(self):

@@ -9,6 +9,8 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, float_compare, float_is_zero, format_amount
 
 from ..tools import reasons
+from ..tools.guard import server_write
+from ..tools.unverified import is_unverified
 
 
 class LoyaltyCard(models.Model):
@@ -519,15 +521,90 @@ class LoyaltyCard(models.Model):
     # Bonuses ---------------------------------------------------------------------------
 
     def _clinic_give_welcome_bonus(self):
+        """Each card's welcome bonus, once per patient and programme.
+
+        Keyed by patient and programme, not by card: archiving a card and enrolling the
+        patient again issues a new card, never a new bonus. Given to someone the clinic has
+        not met (a public page, a portal sign-up), it waits for the first paid visit.
+        """
         for card in self:
             program = card.program_id
-            if program.clinic_bonus and program.clinic_welcome_points > 0 and card.partner_id:
-                card._clinic_post(
-                    "earn",
-                    program.clinic_welcome_points,
-                    reasons.reason("welcome"),
-                    source_key="welcome",
-                )
+            if not (program.clinic_bonus and program.clinic_welcome_points > 0 and card.partner_id):
+                continue
+            card._clinic_lock_patient()
+            if card._clinic_had_welcome():
+                continue
+            key = card._clinic_welcome_key()
+            if is_unverified(self.env):
+                card._clinic_hold_pending(program.clinic_welcome_points, reasons.reason("welcome"), key)
+            else:
+                card._clinic_post("earn", program.clinic_welcome_points, reasons.reason("welcome"), source_key=key)
+
+    def _clinic_welcome_key(self):
+        self.ensure_one()
+        return f"welcome:{self.program_id.id}:{self.partner_id.id}"
+
+    def _clinic_lock_patient(self):
+        """Serialise the enrolments of the card's patient.
+
+        The patient's row is written, not only locked: a transaction (REPEATABLE READ) that
+        waited for a mere lock would still miss the other's welcome on its old snapshot;
+        after a write it fails with a serialization error and Odoo replays it on fresh data.
+        The ledger's unique welcome key backs this up.
+        """
+        self.ensure_one()
+        self.env.cr.execute("UPDATE res_partner SET write_date = write_date WHERE id = %s", [self.partner_id.id])
+
+    def _clinic_had_welcome(self):
+        """Whether the card's patient was given (or promised) the programme's welcome bonus,
+        on any card, archived ones included. Lines posted before the key named the patient
+        ("welcome") count too."""
+        self.ensure_one()
+        self.env["clinic.loyalty.ledger"].flush_model(["source_key", "program_id", "patient_id"])
+        self.env["clinic.loyalty.pending"].flush_model(["source_key"])
+        self.env.cr.execute(
+            """
+            SELECT 1 FROM clinic_loyalty_ledger
+             WHERE source_key = %(key)s
+                OR (source_key = 'welcome' AND program_id = %(program)s AND patient_id = %(partner)s)
+             UNION ALL
+            SELECT 1 FROM clinic_loyalty_pending WHERE source_key = %(key)s
+             LIMIT 1
+            """,
+            {"key": self._clinic_welcome_key(), "program": self.program_id.id, "partner": self.partner_id.id},
+        )
+        return bool(self.env.cr.fetchone())
+
+    def _clinic_hold_pending(self, points, reason, source_key, document=None):
+        """Promise ``points`` on this card, credited at the patient's first paid visit."""
+        self.ensure_one()
+        server_write(self.sudo()).clinic_pending_open = True
+        return (
+            self.env["clinic.loyalty.pending"]
+            .sudo()
+            .create(
+                {
+                    "card_id": self.id,
+                    "points": points,
+                    "reason": reasons.render(self.env, reason, self, "en_US"),
+                    "reason_data": reason,
+                    "source_key": source_key,
+                    "document_model": document._name if document else False,
+                    "document_id": document.id if document else False,
+                }
+            )
+        )
+
+    def _clinic_credit_pending(self, origin):
+        """A paid visit (``origin``) on this card credits what was promised on it, once."""
+        self.ensure_one()
+        if not self.clinic_pending_open:
+            return
+        pending = (
+            self.env["clinic.loyalty.pending"].sudo().search([("card_id", "=", self.id), ("state", "=", "pending")])
+        )
+        pending._clinic_credit(origin)
+        server_write(self.sudo()).clinic_pending_open = False
 
     @api.model
     def _cron_clinic_birthday_bonus(self, batch_size=1000):

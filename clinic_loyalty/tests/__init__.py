@@ -27,3 +27,4 @@ from . import test_campaign
 from . import test_grades
 from . import test_rpc_reading
 from . import test_sale_rights
+from . import test_welcome_guard

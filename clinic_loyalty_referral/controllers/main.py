@@ -1,7 +1,5 @@
 import logging
 
-from markupsafe import Markup
-
 from odoo import fields, http
 from odoo.exceptions import UserError
 from odoo.http import request
@@ -9,6 +7,7 @@ from odoo.tools import email_normalize
 
 from odoo.addons.auth_signup.controllers.main import AuthSignupHome
 from odoo.addons.clinic_loyalty.tools.phone import to_e164
+from odoo.addons.clinic_loyalty.tools.unverified import unverified
 
 from ..report.clinic_referrer_report import referrer_public_name
 
@@ -24,22 +23,34 @@ EMAIL_MAX = 120
 class ClinicReferralLink(http.Controller):
     """The page behind a referrer's link and QR code (``/r/<code>``): whoever opens it leaves
     a name and phone number and becomes a patient referred by that code, or signs up to the
-    portal in the same session and is referred on sign-up."""
+    portal in the same session and is referred on sign-up.
+
+    The page is public, so it gives nothing away: an unknown, ended or over-used code and a
+    client over its limit get the same neutral page with the same status as a valid link;
+    a known phone and a new one get the same answer after the same work (the form is
+    queued, see ``clinic.referral.link.request``); the inviter is named as the referral
+    programme allows, never by full name; and what a newcomer receives waits for their
+    first paid visit.
+    """
 
     # website=True marks a frontend page (language, portal layout) even without the website app.
     @http.route("/r/<string:code>", type="http", auth="public", methods=["GET"], website=True, sitemap=False)
     def clinic_referral_link(self, code, **kwargs):
+        if not self._clinic_within_limit("address", self._clinic_client_address()):
+            return self._clinic_render_neutral()
         referrer, typed = self._clinic_link_referrer(code)
         if not referrer:
-            return self._clinic_render_invalid(typed)
+            return self._clinic_render_neutral()
         request.session[SESSION_KEY] = typed
         return request.render("clinic_loyalty_referral.referral_link_page", self._clinic_link_values(referrer, typed))
 
     @http.route("/r/<string:code>/join", type="http", auth="public", methods=["POST"], website=True, sitemap=False)
     def clinic_referral_join(self, code, name="", phone="", email="", consent=None, **kwargs):
+        if not self._clinic_within_limit("address", self._clinic_client_address()):
+            return self._clinic_render_neutral()
         referrer, typed = self._clinic_link_referrer(code)
-        if not referrer:
-            return self._clinic_render_invalid(typed)
+        if not referrer or not self._clinic_within_limit("code", typed):
+            return self._clinic_render_neutral()
         company = self._clinic_link_company(referrer)
         form = {
             "name": " ".join((name or "").split())[:NAME_MAX],
@@ -53,15 +64,30 @@ class ClinicReferralLink(http.Controller):
         if error:
             values = self._clinic_link_values(referrer, typed, form=form, error=error)
             return request.render("clinic_loyalty_referral.referral_link_page", values)
-        # Someone the clinic knows (by phone or email) is not created again; the front desk
-        # applies the code at the visit. The answer is the same either way: the form must
-        # not tell a stranger whether a number belongs to a patient.
-        if not self._clinic_known_partner(form["phone"], number, email_normalized):
-            self._clinic_join(referrer, typed, company, form, number)
+        # The same work whoever typed it: the form is kept, the scheduler enrols it.
+        request.env["clinic.referral.link.request"]._clinic_submit(
+            {
+                "code": typed,
+                "referrer_id": referrer.id,
+                "name": form["name"],
+                "phone": number,
+                "typed_phone": form["phone"],
+                "email": form["email"] or False,
+                "email_normalized": email_normalized,
+                "lang": request.env.lang,
+            }
+        )
         values = self._clinic_link_values(referrer, typed, name=form["name"])
         return request.render("clinic_loyalty_referral.referral_link_thanks", values)
 
     # Helpers ---------------------------------------------------------------------------
+
+    def _clinic_client_address(self):
+        return request.httprequest.remote_addr or ""
+
+    def _clinic_within_limit(self, kind, key):
+        """Count this request for ``key``; whether it stays within the configured limit."""
+        return request.env["clinic.referral.link.attempt"].sudo()._clinic_hit(kind, key)
 
     def _clinic_link_referrer(self, code):
         """(referrer, code as typed) when ``code`` is in use today, else (empty, code), read as the system."""
@@ -75,12 +101,13 @@ class ClinicReferralLink(http.Controller):
 
     def _clinic_link_values(self, referrer, code, **values):
         company = self._clinic_link_company(referrer)
+        program = request.env["clinic.referral.program"]._clinic_for(company)
         return {
             "code": code,
             "company": company,
             # The page's header shows the clinic of the referrer.
             "res_company": company,
-            "inviter": referrer_public_name(referrer),
+            "inviter": referrer_public_name(referrer, program.inviter_display or "first_name"),
             "gift": self._clinic_gift_text(company),
             "signup_enabled": request.env["res.users"].sudo()._get_signup_invitation_scope() == "b2c",
             "form": {},
@@ -97,14 +124,15 @@ class ClinicReferralLink(http.Controller):
             return request.env._("A welcome coupon for your first visit awaits you.")
         if program.newcomer_points > 0 and company.clinic_loyalty_program_id.clinic_bonus:
             points = format(program.newcomer_points, "g")
-            return request.env._("%(points)s bonus points for your first visit await you.", points=points)
+            return request.env._(
+                "%(points)s bonus points await you: they are credited at your first paid visit.", points=points
+            )
         return False
 
-    def _clinic_render_invalid(self, code):
+    def _clinic_render_neutral(self):
+        """The page of a link that offers nothing: the same status as a valid link's page."""
         return request.render(
-            "clinic_loyalty_referral.referral_link_invalid",
-            {"code": code, "res_company": request.env.company.sudo()},
-            status=404,
+            "clinic_loyalty_referral.referral_link_invalid", {"res_company": request.env.company.sudo()}
         )
 
     def _clinic_form_error(self, form, number, email_normalized):
@@ -120,45 +148,6 @@ class ClinicReferralLink(http.Controller):
         if not form["consent"]:
             return _("Tick the box to let the clinic contact you: without it we cannot call you back.")
         return False
-
-    def _clinic_known_partner(self, typed_phone, number, email_normalized):
-        # Numbers of patients are stored in E.164; other contacts' numbers may be as typed.
-        numbers = list({number, typed_phone})
-        domain = ["|", ("phone", "in", numbers), ("mobile", "in", numbers)]
-        if email_normalized:
-            domain = ["|", ("email_normalized", "=", email_normalized), *domain]
-        Partner = request.env["res.partner"].sudo().with_context(active_test=False)
-        return bool(Partner.search_count(domain, limit=1))
-
-    def _clinic_join(self, referrer, code, company, form, number):
-        """Enrol the visitor as a patient of ``company`` referred by ``code``; nothing if refused."""
-        Partner = request.env["res.partner"].sudo().with_company(company).with_context(mail_create_nosubscribe=True)
-        lang = request.env.lang if request.env.lang in dict(request.env["res.lang"].get_installed()) else False
-        try:
-            with request.env.cr.savepoint():
-                # Only what the visitor typed: the front desk completes the record at the visit.
-                newcomer = Partner.create(
-                    {
-                        "name": form["name"],
-                        "phone": number,
-                        "email": form["email"] or False,
-                        "is_patient": True,
-                        "company_id": referrer.company_id.id,
-                        "country_id": company.country_id.id,
-                        "lang": lang,
-                    }
-                )
-                newcomer.message_post(
-                    body=Markup("<p>%s</p>")
-                    % request.env._("Asked to be contacted by the clinic, through referral link %(code)s.", code=code),
-                    author_id=newcomer.id,
-                    subtype_xmlid="mail.mt_note",
-                )
-                request.env["clinic.referral"].sudo().with_company(company)._clinic_record(
-                    newcomer, code, "link", company
-                )
-        except UserError as error:
-            _logger.info("Referral link %s: newcomer not enrolled: %s", code, error)
 
 
 class ClinicReferralSignup(AuthSignupHome):
@@ -185,8 +174,10 @@ class ClinicReferralSignup(AuthSignupHome):
         partner = user.partner_id.sudo().with_company(company)
         try:
             with request.env.cr.savepoint():
-                partner.write({"is_patient": True})
-                request.env["clinic.referral"].sudo().with_company(company)._clinic_record(
+                # A new portal user is someone the clinic has not met: their welcome bonus
+                # and gift wait for their first paid visit.
+                unverified(partner).write({"is_patient": True})
+                unverified(request.env["clinic.referral"].sudo().with_company(company))._clinic_record(
                     partner, code, "signup", company
                 )
         except UserError as error:

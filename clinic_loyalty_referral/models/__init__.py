@@ -9,3 +9,5 @@ from . import sale_order
 from . import pos_order
 from . import loyalty_card
 from . import account_move
+from . import clinic_referral_link_attempt
+from . import clinic_referral_link_request

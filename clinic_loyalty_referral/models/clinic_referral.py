@@ -5,6 +5,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import float_compare, float_is_zero, format_date
 
 from odoo.addons.clinic_loyalty.tools.guard import server_write
+from odoo.addons.clinic_loyalty.tools.unverified import is_unverified
 
 from ..tools import referral_reasons
 
@@ -270,6 +271,9 @@ class ClinicReferral(models.Model):
         card = self._clinic_card_of(newcomer)
         if not card:
             return
+        # Someone nobody has met (a public page, a portal sign-up) gets the gift at the first
+        # paid visit: a stranger's form cannot mint spendable points.
+        held = is_unverified(self.env)
         reward = Reward.create(
             {
                 "referral_id": self.id,
@@ -278,10 +282,13 @@ class ClinicReferral(models.Model):
                 "card_id": card.id,
                 "amount": program.newcomer_points,
                 "source_key": "gift",
-                "state": "posted",
+                "state": "pending" if held else "posted",
             }
         )
-        reward._clinic_post_points(referral_reasons.reason("referral_gift"))
+        if held:
+            reward._clinic_hold_points(referral_reasons.reason("referral_gift"))
+        else:
+            reward._clinic_post_points(referral_reasons.reason("referral_gift"))
 
     def _clinic_card_of(self, partner):
         """``partner``'s card in the company's clinic programme, issued if they have none."""
@@ -452,7 +459,10 @@ class ClinicReferral(models.Model):
         for referral in self:
             referral.write({"state": "refused", "no_reward_reason": why})
             for gift in referral.reward_ids.filtered(lambda r: r.kind == "gift"):
-                if gift.card_id:
+                if gift.state == "pending":
+                    gift._clinic_pending_points()._clinic_cancel()
+                    gift.write({"state": "reversed", "reversed_amount": gift.amount})
+                elif gift.card_id:
                     gift._clinic_reverse(1.0, "refused", referral_reasons.reason("referral_refused"))
                     gift._clinic_sync_reversed()
                 elif gift.coupon_id and not gift.coupon_id.use_count:

@@ -34,6 +34,17 @@ class ClinicReferralProgram(models.Model):
         "a paid order receives it.",
     )
     newcomer_points = fields.Float(default=200.0)
+    inviter_display = fields.Selection(
+        [
+            ("first_name", "First name (channels by their name)"),
+            ("channel", "Channels only (people are not named)"),
+        ],
+        string="Inviter on the Public Page",
+        required=True,
+        default="first_name",
+        help="How the public page of a referral link names who invites: a patient or a staff member by "
+        "first name, or only channels by name. Never a full name.",
+    )
     newcomer_coupon_program_id = fields.Many2one(
         "loyalty.program",
         string="Newcomer Coupon",

@@ -97,10 +97,29 @@ class ClinicReferralReward(models.Model):
             "earn",
             self.amount,
             reason,
-            source_key=f"clinic.referral.reward:{self.id}",
+            source_key=self._clinic_points_key(),
             origin=self._clinic_origin(),
             document=self,
         )
+
+    def _clinic_points_key(self):
+        self.ensure_one()
+        return f"clinic.referral.reward:{self.id}"
+
+    def _clinic_hold_points(self, reason):
+        """Promise this reward's points on its card, credited at the first paid visit."""
+        self.ensure_one()
+        return self.card_id.sudo()._clinic_hold_pending(self.amount, reason, self._clinic_points_key(), document=self)
+
+    def _clinic_pending_points(self):
+        self.ensure_one()
+        return self.env["clinic.loyalty.pending"].sudo().search([("source_key", "=", self._clinic_points_key())])
+
+    def _clinic_pending_credited(self, line):
+        """The first paid visit credited the held points (see ``clinic.loyalty.pending``)."""
+        self.ensure_one()
+        if self.state == "pending":
+            self.sudo().write({"state": "posted"})
 
     def _clinic_sync_reversed(self):
         """Points taken back from the card by reversals, as the ledger holds them."""

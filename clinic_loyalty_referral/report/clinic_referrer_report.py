@@ -1,13 +1,17 @@
 from odoo import api, models
 
 
-def referrer_public_name(referrer):
-    """What a stranger may read of who invited them: a patient's first name only (the rest
-    of a patient's name is health-related personal data), a staff member's or channel's name."""
-    if referrer.kind == "patient":
-        name = (referrer.sudo().partner_id.name or referrer.name or "").split()
-        return name[0] if name else ""
-    return referrer.name
+def referrer_public_name(referrer, display="first_name"):
+    """What a stranger may read of who invited them: a channel's name, a person's (patient's
+    or staff member's) first name only (a patient's full name is health-related personal
+    data), or no person at all when ``display`` is "channel"."""
+    if referrer.kind == "channel":
+        return referrer.name
+    if display == "channel":
+        return ""
+    person = referrer.sudo().partner_id if referrer.kind == "patient" else referrer.sudo()
+    name = (person.name or referrer.name or "").split()
+    return name[0] if name else ""
 
 
 class ReportClinicReferrerInvitation(models.AbstractModel):

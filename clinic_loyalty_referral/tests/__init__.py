@@ -5,3 +5,4 @@ from . import test_referral_concurrency
 from . import test_referral_link
 from . import test_referral_pos
 from . import test_referral_tour
+from . import test_referral_public

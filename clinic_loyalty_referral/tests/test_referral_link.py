@@ -35,6 +35,10 @@ class TestReferralLink(HttpCase, ReferralCommon):
         data = {"csrf_token": token, "name": "Galina Novak", "phone": "8 912 400 0077", "consent": "1", **form}
         return self.url_open(f"/r/{code}/join", data={k: v for k, v in data.items() if v is not None}, timeout=60)
 
+    def _enrol_forms(self):
+        """What the scheduler does after the page answered (see clinic.referral.link.request)."""
+        return self.env["clinic.referral.link.request"]._cron_clinic_referral_link_requests()
+
     def _counts(self):
         Partner = self.env["res.partner"].with_context(active_test=False)
         return Partner.search_count([]), self.env["clinic.referral"].sudo().search_count([])
@@ -51,7 +55,7 @@ class TestReferralLink(HttpCase, ReferralCommon):
         # A patient invites by first name only.
         self.assertIn("<strong>Boris</strong> invites you to our clinic.", response.text)
         self.assertNotIn("Boris Referrer", response.text)
-        self.assertIn("200 bonus points for your first visit await you.", response.text)
+        self.assertIn("200 bonus points await you: they are credited at your first paid visit.", response.text)
 
     def test_the_page_of_a_channel(self):
         response = self._open(self.channel.code)
@@ -65,9 +69,11 @@ class TestReferralLink(HttpCase, ReferralCommon):
         archived = self.env["clinic.referrer"].create({"name": "Old poster", "kind": "channel", "active": False})
         for code in ("NOPE2345", poster.code, archived.code):
             response = self._open(code)
-            self.assertEqual(response.status_code, 404, code)
-            self.assertIn("This invitation link is not valid.", response.text)
+            # The status of a valid link: the page is neutral, not an error.
+            self.assertEqual(response.status_code, 200, code)
+            self.assertIn("You are welcome at our clinic.", response.text)
             self.assertNotIn("o_clinic_referral_form", response.text)
+            self.assertNotIn(code, response.text)
         partners, referrals = self._counts()
         token = self._csrf(self._open(self.code))
         response = self.url_open(
@@ -75,7 +81,9 @@ class TestReferralLink(HttpCase, ReferralCommon):
             data={"csrf_token": token, "name": "X", "phone": "8 912 400 0078", "consent": "1"},
             timeout=60,
         )
-        self.assertEqual(response.status_code, 404)
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("You are welcome at our clinic.", response.text)
+        self._enrol_forms()
         self.assertEqual(self._counts(), (partners, referrals))
 
     # The form -------------------------------------------------------------------------
@@ -85,6 +93,7 @@ class TestReferralLink(HttpCase, ReferralCommon):
         response = self._join(email="Galina@Example.com")
         self.assertEqual(response.status_code, 200)
         self.assertIn("Thank you, Galina Novak! The clinic will contact you soon.", response.text)
+        self.assertEqual(self._enrol_forms(), 1)
         self.assertEqual(self._counts(), (partners + 1, referrals + 1))
         newcomer = self.env["res.partner"].search([("phone", "=", "+79124000077")])
         self.assertRecordValues(
@@ -105,7 +114,9 @@ class TestReferralLink(HttpCase, ReferralCommon):
                 }
             ],
         )
-        self.assertEqual(newcomer.clinic_card_ids.points, 200)
+        # Nobody has met the newcomer yet: the gift waits for the first paid visit.
+        self.assertEqual(newcomer.clinic_card_ids.points, 0)
+        self.assertEqual(newcomer.clinic_card_ids.clinic_pending_points, 200)
         self.assertIn("Asked to be contacted by the clinic", newcomer.message_ids[:1].body)
         # The referrer is rewarded only at the newcomer's paid visit.
         self.assertEqual(self.referrer_card.points, 0)
@@ -118,6 +129,7 @@ class TestReferralLink(HttpCase, ReferralCommon):
             # The same answer as for a newcomer: the page does not tell who is a patient.
             self.assertIn("Thank you, Vera N! The clinic will contact you soon.", response.text)
             self.assertIn("give the front desk your referral code", response.text)
+            self._enrol_forms()
             self.assertEqual(self._counts(), (partners, referrals))
         self.assertFalse(self.newcomer.clinic_referral_id)
 
