@@ -6,6 +6,7 @@ dishonest client would send; each refusal is checked for its exception class and
 and for nothing having been written. The legitimate calls of each role still succeed.
 """
 
+import re
 import uuid
 
 from odoo import fields
@@ -261,14 +262,16 @@ class TestRpcBoundary(RpcCallMixin, TestPointOfSaleHttpCommon):
             self.cashier, ACCESS, "through its Add or Remove Members button", "res.partner", "create",
             [{"name": "Ghost member", "is_patient": True, "clinic_household_id": self.household.id}],
         )  # fmt: skip
-        # The front desk adds a member only with the holder's card; a wrong card is refused.
+        # The front desk adds a member only with the holder's one-time code (or a manager's
+        # approval): neither the direct call nor the holder's card number, which every desk
+        # screen shows, is consent.
         self.assertRefused(
-            self.cashier, ACCESS, "Scan or type the card of RPC Patient", "clinic.loyalty.household",
+            self.cashier, ACCESS, "send a code to the holder", "clinic.loyalty.household",
             "action_clinic_add_members", [self.household.id], [self.stranger.id],
         )  # fmt: skip
         self.assertRefused(
-            self.cashier, ACCESS, "Scan or type the card", "clinic.loyalty.household",
-            "action_clinic_add_members", [self.household.id], [self.stranger.id], self.stranger.clinic_card_ids.code,
+            self.cashier, "builtins.TypeError", "", "clinic.loyalty.household",
+            "action_clinic_add_members", [self.household.id], [self.stranger.id], self.card.code,
         )  # fmt: skip
         # Another company's household is out of reach, even for a manager.
         self.assertRefused(
@@ -279,16 +282,14 @@ class TestRpcBoundary(RpcCallMixin, TestPointOfSaleHttpCommon):
             self.user_b, ACCESS, "", "clinic.loyalty.household", "action_clinic_add_members",
             [self.household.id], [self.stranger.id],
         )  # fmt: skip
-        # With the holder's card, the front desk adds the stranger, up to the plan's limit.
-        self.assertAllowed(
-            self.cashier, "clinic.loyalty.household", "action_clinic_add_members",
-            [self.household.id], [self.stranger.id], self.card.code,
-        )  # fmt: skip
+        # With the code the holder reads out, the front desk adds the stranger, up to the
+        # plan's limit (checked before a code is even sent).
+        self._add_with_holders_code(self.stranger)
         self.assertEqual(self.household.member_ids, self.patient | self.stranger)
         crowd = self.env["res.partner"].create([{"name": f"RPC Relative {i}", "is_patient": True} for i in range(2)])
         self.assertRefused(
             self.cashier, VALIDATION, "the most its plan RPC Family allows", "clinic.loyalty.household",
-            "action_clinic_add_members", [self.household.id], crowd.ids, self.card.code,
+            "action_clinic_send_consent_code", [self.household.id], "add", crowd.ids,
         )  # fmt: skip
 
     def test_finding_4_personal_data_and_companies(self):
@@ -375,9 +376,15 @@ class TestRpcBoundary(RpcCallMixin, TestPointOfSaleHttpCommon):
             ((cashier, sales, portal), ACCESS, "", "clinic.loyalty.household", "write",
              [[household], {"date_end": "2099-12-31"}]),
             ((sales, portal, b), ACCESS, "", "clinic.loyalty.household", "action_clinic_remove_member",
-             [[household], self.patient.id, self.card.code]),
-            ((cashier,), ACCESS, "Scan or type the card", "clinic.loyalty.household", "action_clinic_set_holder",
-             [[household], self.patient.id, "0000000000000"]),
+             [[household], self.patient.id]),
+            ((cashier,), ACCESS, "send a code to the holder", "clinic.loyalty.household", "action_clinic_set_holder",
+             [[household], self.patient.id]),
+            ((sales, portal, b), ACCESS, "", "clinic.loyalty.household", "action_clinic_send_consent_code",
+             [[household], "add", [self.stranger.id]]),
+            ((sales, portal, b), ACCESS, "", "clinic.loyalty.household", "action_clinic_confirm_consent_code",
+             [[household], "123456"]),
+            ((sales, portal, b), ACCESS, "", "clinic.loyalty.household", "action_clinic_ask_manager",
+             [[household], "add", [self.stranger.id]]),
             ((portal, sales, b), ACCESS, "", "clinic.loyalty.household", "action_clinic_open_member_usage",
              [[household]]),
             ((cashier, sales, portal), ACCESS, "", "loyalty.program", "write",
@@ -577,21 +584,28 @@ class TestRpcBoundary(RpcCallMixin, TestPointOfSaleHttpCommon):
         # The patient on the portal reads their own card's number through their partner record.
         self.assertAllowed(self.portal, "res.partner", "read", [self.patient.id], ["name"])
 
-    def test_front_desk_changes_members_with_the_holders_card(self):
-        wizard = self.assertAllowed(
-            self.cashier, "clinic.loyalty.household.member", "create",
-            {"household_id": self.household.id, "partner_ids": [(6, 0, self.stranger.ids)],
-             "holder_card_code": self.card.code},
+    def _add_with_holders_code(self, partner):
+        self.assertAllowed(
+            self.cashier, "clinic.loyalty.household", "action_clinic_send_consent_code",
+            [self.household.id], "add", partner.ids,
         )  # fmt: skip
-        self.assertAllowed(self.cashier, "clinic.loyalty.household.member", "action_apply", [wizard])
+        sms = self.env["sms.sms"].search([("partner_id", "=", self.patient.id)], order="id desc", limit=1)
+        code = re.match(r"(\d{6}) is your code", sms.body).group(1)
+        result = self.assertAllowed(
+            self.cashier, "clinic.loyalty.household", "action_clinic_confirm_consent_code", [self.household.id], code
+        )
+        self.assertTrue(result["done"])
+
+    def test_front_desk_changes_members_with_the_holders_code(self):
+        self._add_with_holders_code(self.stranger)
         self.assertEqual(self.stranger.clinic_household_id, self.household)
         # The member now earns into and pays from the holder's card.
         self.assertEqual(self.stranger._clinic_card_in(self.program), self.card)
-        # Where the company keeps households to managers, the desk is refused even with the card.
+        # Where the company keeps households to managers, the desk is refused even with a code.
         self.company.clinic_household_desk_members = False
         self.assertRefused(
             self.cashier, ACCESS, "only loyalty managers change households", "clinic.loyalty.household",
-            "action_clinic_remove_member", [self.household.id], self.stranger.id, self.card.code,
+            "action_clinic_send_consent_code", [self.household.id], "remove", [self.stranger.id],
         )  # fmt: skip
         self.assertAllowed(
             self.manager, "clinic.loyalty.household", "action_clinic_remove_member", [self.household.id],
