@@ -97,6 +97,10 @@ class ClinicLoyaltyDocument(models.AbstractModel):
             card, self._clinic_earning_lines(), self._clinic_discounts(), self._clinic_day()
         )
 
+    def _clinic_paid_visit(self):
+        """Whether the document's money was received (a POS order is paid when posted)."""
+        return True
+
     def _clinic_post_earning(self, card):
         """Post what the document earns on ``card``, once; move the tier; tell the patient."""
         self.ensure_one()
@@ -123,8 +127,10 @@ class ClinicLoyaltyDocument(models.AbstractModel):
             ),
         )
         if created:
-            # The first paid visit credits what was promised before anyone met the patient.
-            card._clinic_credit_pending(origin)
+            # The first paid visit credits what was promised before anyone met the patient
+            # (an order earning at confirmation does when its invoices are paid).
+            if self._clinic_paid_visit():
+                card._clinic_credit_pending(origin)
             # One notice per visit: the earning's says the new tier too, if the order moved it.
             earned = line.points > 0
             change = card._clinic_refresh_spend_and_tier(origin=origin, notify=not earned)

@@ -11,6 +11,8 @@ from odoo.tools.misc import hmac
 CODE_VALIDITY = timedelta(minutes=10)
 CODE_ATTEMPTS = 5
 CODES_PER_HOUR = 5
+# Days after a change of the holder's phone or email during which no code is sent to them.
+CONTACT_QUARANTINE_DAYS = 7
 HMAC_SCOPE = "clinic_loyalty.household_consent"
 
 
@@ -91,6 +93,7 @@ class ClinicLoyaltyHouseholdConsent(models.Model):
         Consent = self.sudo()
         if method == "code":
             self._clinic_check_code_rate(household)
+            self._clinic_check_holder_contact(household)
         Consent.search([("household_id", "=", household.id), ("state", "=", "pending")]).write({"state": "cancelled"})
         consent = Consent.create(
             {
@@ -104,6 +107,22 @@ class ClinicLoyaltyHouseholdConsent(models.Model):
         if method == "code":
             consent._clinic_send_code()
         return consent
+
+    @api.model
+    def _clinic_check_holder_contact(self, household):
+        """The code goes where the holder has long been reached: a phone or email changed in
+        the last days (at the desk, say, to a number the desk holds) receives no code."""
+        holder = household.sudo().holder_id
+        changed = holder.clinic_contact_changed_on
+        if changed and changed > fields.Datetime.now() - timedelta(days=CONTACT_QUARANTINE_DAYS):
+            raise UserError(
+                self.env._(
+                    "The phone or email of %(holder)s changed less than %(days)s days ago: no code is sent to it. "
+                    "Ask a loyalty manager to approve the change.",
+                    holder=holder.name,
+                    days=CONTACT_QUARANTINE_DAYS,
+                )
+            )
 
     @api.model
     def _clinic_check_code_rate(self, household):

@@ -201,6 +201,17 @@ class LoyaltyCard(models.Model):
                 dated.filtered(lambda lot, first=first: lot.expiry_date == first).mapped("remaining_points")
             )
 
+    @api.depends_context("uid")
+    def _compute_display_name(self):
+        # Odoo shows a card's name (programme and number) wherever it is linked, read as the
+        # system: on an order's points, a reward line, a wizard. Outside the clinic's staff a
+        # clinic card is named without its number (which would tell who is a patient).
+        super()._compute_display_name()
+        if self.env.user.has_group("clinic_loyalty.group_clinic_loyalty_user"):
+            return
+        for card in self.sudo().filtered("program_id.clinic_bonus"):
+            self.browse(card.id).display_name = self.env._("Clinic card")
+
     @api.model_create_multi
     def create(self, vals_list):
         programs = self.env["loyalty.program"].browse(

@@ -36,7 +36,5 @@ class LoyaltyHistory(models.Model):
             return
         if cards.sudo().exists().filtered("program_id.clinic_bonus"):
             raise AccessError(
-                self.env._(
-                    "The history of a clinic card is written by its orders; only a loyalty manager corrects it."
-                )
+                self.env._("The history of a clinic card is written by its orders; only a loyalty manager corrects it.")
             )

@@ -149,7 +149,9 @@ class PosOrder(models.Model):
         written = set(
             self.env["loyalty.history"]
             .sudo()
-            .search([("order_model", "=", self._name), ("order_id", "=", self.id), ("card_id", "in", list(clinic_cards))])
+            .search(
+                [("order_model", "=", self._name), ("order_id", "=", self.id), ("card_id", "in", list(clinic_cards))]
+            )
             .card_id.ids
             if clinic_cards
             else ()

@@ -90,6 +90,14 @@ class ResPartner(models.Model):
         groups="clinic_loyalty.group_clinic_loyalty_user",
         help="The patient accepts promotions and campaigns. Without it, no marketing message is sent.",
     )
+    # When a phone or email was last changed: a household's one-time code is not sent to
+    # a contact changed in the last days (set by the server, see write).
+    clinic_contact_changed_on = fields.Datetime(
+        string="Phone or Email Changed On",
+        readonly=True,
+        copy=False,
+        groups="clinic_loyalty.group_clinic_loyalty_user",
+    )
     # The form's Card button replaces Odoo's list of a patient's cards for the clinic's
     # staff; for everyone else this is False (it must not tell who is a patient).
     clinic_hide_card_list = fields.Boolean(compute="_compute_clinic_hide_card_list")
@@ -120,15 +128,19 @@ class ResPartner(models.Model):
         super()._compute_count_active_cards()
         if self.env.user.has_group("clinic_loyalty.group_clinic_loyalty_user"):
             return
-        clinic_cards = self.env["loyalty.card"].sudo()._read_group(
-            [
-                ("partner_id", "child_of", self.ids),
-                ("points", ">", 0),
-                ("program_id.clinic_bonus", "=", True),
-                ("program_id.active", "=", True),
-            ],
-            ["partner_id"],
-            ["__count"],
+        clinic_cards = (
+            self.env["loyalty.card"]
+            .sudo()
+            ._read_group(
+                [
+                    ("partner_id", "child_of", self.ids),
+                    ("points", ">", 0),
+                    ("program_id.clinic_bonus", "=", True),
+                    ("program_id.active", "=", True),
+                ],
+                ["partner_id"],
+                ["__count"],
+            )
         )
         for partner, count in clinic_cards:
             while partner:
@@ -243,6 +255,18 @@ class ResPartner(models.Model):
         if "clinic_birth_date" in vals:
             vals = dict(vals)
             self._clinic_stamp_birth_date(vals)
+        if any(field in vals for field in (*PHONE_FIELDS, "email")) and "clinic_contact_changed_on" not in vals:
+            changed = self.sudo().filtered(
+                lambda partner: any(
+                    (vals[field] or False) != (partner[field] or False)
+                    for field in (*PHONE_FIELDS, "email")
+                    if field in vals
+                )
+            )
+            if changed:
+                super(ResPartner, self.browse(changed.ids).sudo()).write(
+                    {"clinic_contact_changed_on": fields.Datetime.now()}
+                )
         if vals.get("clinic_household_id"):
             household = self.env["clinic.loyalty.household"].browse(vals["clinic_household_id"])
             household.check_access("read")
@@ -279,8 +303,10 @@ class ResPartner(models.Model):
         """
         if self.env.su or is_server_write(self.env):
             return
-        if "clinic_birth_date_set_on" in vals:
-            raise AccessError(self.env._("The date a date of birth was entered is recorded by the server."))
+        if "clinic_birth_date_set_on" in vals or "clinic_contact_changed_on" in vals:
+            raise AccessError(
+                self.env._("The dates a date of birth or a phone was entered are recorded by the server.")
+            )
         user = self.env.user
         if vals.get("is_patient") and not user.has_group("clinic_loyalty.group_clinic_loyalty_user"):
             raise AccessError(self.env._("Only the clinic's front desk (Loyalty User) enrols patients."))

@@ -206,11 +206,20 @@ class SaleOrder(models.Model):
         A salesperson without the clinic's rights still confirms the patient's other orders,
         which earn as usual.
         """
-        if self.env.su:
-            return
-        user = self.env.user
         points = self.order_line.sudo().filtered(lambda line: line.reward_id.program_id.clinic_bonus)
         sold = self._clinic_value_lines()
+        if not self.env.su:
+            self._clinic_check_value_rights_of(self.env.user, points, sold)
+            return
+        # Confirmed as the system: the patient's signature or payment on the portal, an online
+        # payment. The rights are those of who last wrote each membership or package line: a
+        # salesperson's quotation signed by the patient is refused as the salesperson's own
+        # confirmation is. (Points reward lines are only ever applied by the front desk, see
+        # sale.order.line.)
+        for line in sold.sudo():
+            self._clinic_check_value_rights_of(line.write_uid, points.browse(), line)
+
+    def _clinic_check_value_rights_of(self, user, points, sold):
         if (points or sold) and not user.has_group(DESK_GROUP):
             raise AccessError(
                 self.env._(
@@ -374,8 +383,16 @@ class SaleOrder(models.Model):
         """Earn the points of orders whose programme waits for payment, once all invoices are paid."""
         for order in self:
             card = order._clinic_card()
-            if card and card.program_id.clinic_earn_trigger == "paid" and order._clinic_fully_paid():
+            if not card or not order._clinic_fully_paid():
+                continue
+            if card.program_id.clinic_earn_trigger == "paid":
                 order._clinic_post_earning(card)
+            else:
+                # Earned at confirmation; the first paid visit is now.
+                card.sudo()._clinic_credit_pending(order._clinic_origin())
+
+    def _clinic_paid_visit(self):
+        return self._clinic_fully_paid()
 
     def _clinic_fully_paid(self):
         """Whether the confirmed order is invoiced and all its invoices are paid."""

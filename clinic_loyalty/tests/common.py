@@ -21,6 +21,26 @@ class ExactQueryCount:
         self.assertEqual(self.cr.sql_log_count - count0, queries, "Query count less than expected")
 
 
+def clinic_program_vals(name, company, **extra):
+    """A clinic programme as the RPC tests set it up: 10 % earned per currency unit paid,
+    pay with points (1 point = 1 unit) up to half the order, on sales orders and at the POS."""
+    return {
+        "name": name,
+        "program_type": "loyalty",
+        "applies_on": "both",
+        "trigger": "auto",
+        "company_id": company.id,
+        "clinic_bonus": True,
+        "clinic_earn_rate": 10,
+        "clinic_max_redeem_percent": 50,
+        "rule_ids": [(0, 0, {"reward_point_mode": "money", "reward_point_amount": 1})],
+        "reward_ids": [
+            (0, 0, {"reward_type": "discount", "discount_mode": "per_point", "discount": 1, "required_points": 1})
+        ],
+        **extra,
+    }
+
+
 class RpcCallMixin:
     """For HttpCase tests: call a model's method over JSON-RPC as a given user, as a browser
     or a script would, with any arguments and context."""
@@ -150,6 +170,16 @@ class ClinicBonusCommon(ClinicLoyaltyCommon):
                 ],
             }
         )
+
+    def _pay_in_full(self, order):
+        """Invoice the confirmed ``order`` and register its payment: the patient has paid."""
+        invoice = order._create_invoices()
+        invoice.action_post()
+        self.env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=invoice.ids
+        ).create({})._create_payments()
+        self.assertIn(invoice.payment_state, ("paid", "in_payment"))
+        return invoice
 
     def _use_points(self, order, points=0.0):
         """Pay part of ``order`` with points, as the salesperson does with the reward button."""

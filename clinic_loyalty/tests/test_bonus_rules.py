@@ -142,7 +142,10 @@ class TestBonusRules(ClinicBonusCommon):
             new_card = self.patient.clinic_card_ids.filtered("active")
             self.assertTrue(new_card and new_card != self.card)
             self.assertFalse(Card._cron_clinic_birthday_bonus())
-        self.assertEqual(new_card.clinic_ledger_ids.filtered(lambda line: "birthday" in (line.source_key or "")), self.env["clinic.loyalty.ledger"])
+        self.assertEqual(
+            new_card.clinic_ledger_ids.filtered(lambda line: "birthday" in (line.source_key or "")),
+            self.env["clinic.loyalty.ledger"],
+        )
 
     def test_fixed_card_discount_limited_to_categories(self):
         self.program.write(

@@ -104,6 +104,9 @@ class TestRpcBoundary(RpcCallMixin, TestPointOfSaleHttpCommon):
         cls.accountant = user("rpc_accountant", "base.group_user,account.group_account_invoice")
         # The patient themself, logged in on the portal.
         cls.portal = user("rpc_portal", "base.group_portal", partner_id=cls.patient.id, name=cls.patient.name)
+        # The portal user's email went onto the patient: as if it had been theirs for long
+        # (a household's code is not sent to a contact changed in the last days).
+        cls.patient.clinic_contact_changed_on = False
         cls.user_b = new_test_user(
             env,
             login="rpc_company_b",
@@ -263,15 +266,11 @@ class TestRpcBoundary(RpcCallMixin, TestPointOfSaleHttpCommon):
             [{"name": "Ghost member", "is_patient": True, "clinic_household_id": self.household.id}],
         )  # fmt: skip
         # The front desk adds a member only with the holder's one-time code (or a manager's
-        # approval): neither the direct call nor the holder's card number, which every desk
-        # screen shows, is consent.
+        # approval): the direct call is refused (the holder's card number, which every desk
+        # screen shows, is no longer an argument).
         self.assertRefused(
             self.cashier, ACCESS, "send a code to the holder", "clinic.loyalty.household",
             "action_clinic_add_members", [self.household.id], [self.stranger.id],
-        )  # fmt: skip
-        self.assertRefused(
-            self.cashier, "builtins.TypeError", "", "clinic.loyalty.household",
-            "action_clinic_add_members", [self.household.id], [self.stranger.id], self.card.code,
         )  # fmt: skip
         # Another company's household is out of reach, even for a manager.
         self.assertRefused(
@@ -444,11 +443,13 @@ class TestRpcBoundary(RpcCallMixin, TestPointOfSaleHttpCommon):
 
         # Another company's user reads nothing of this clinic's patients at the desk.
         self.assertEqual(self.assertAllowed(b, "loyalty.card", "clinic_pos_card_info", self.patient.id), {})
-        # Another company's manager opens the balance screen on this card but cannot post.
-        wizard = self.assertAllowed(
-            b, "loyalty.card.update.balance", "create", {"card_id": card, "new_balance": 9000, "description": "x"}
-        )
-        self.assertRefused(b, ACCESS, "", "loyalty.card.update.balance", "action_update_card_point", [wizard])
+        # Another company's manager cannot even open the balance screen on this card (it
+        # shows the card's number and balance), nor can anyone outside the clinic's groups.
+        for user in (b, sales):
+            self.assertRefused(
+                user, ACCESS, "", "loyalty.card.update.balance", "create",
+                {"card_id": card, "new_balance": 9000, "description": "x"},
+            )  # fmt: skip
 
         # The manager's adjustment, through Odoo's balance screen too (a reason required).
         self.assertAllowed(self.manager, "loyalty.card", "action_clinic_adjust", [card], -50, "Duplicate bonus")

@@ -134,9 +134,7 @@ class TestRpcReading(RpcCallMixin, HttpCase):
                     user, "res.partner", "read", self.patient.ids, ["loyalty_card_count", "clinic_hide_card_list"]
                 )
                 if not error:
-                    self.assertEqual(
-                        (counts[0]["loyalty_card_count"], counts[0]["clinic_hide_card_list"]), (1, False)
-                    )
+                    self.assertEqual((counts[0]["loyalty_card_count"], counts[0]["clinic_hide_card_list"]), (1, False))
         # The clinic's desk reads them all.
         cards, error, _message = self._call(
             self.cashier, "loyalty.card", "search_read", [("partner_id", "=", self.patient.id)], ["code"]
@@ -144,7 +142,9 @@ class TestRpcReading(RpcCallMixin, HttpCase):
         self.assertEqual(sorted(c["id"] for c in cards), sorted((self.card | self.gift_card).ids))
         flags, error, _message = self._call(self.cashier, "res.partner", "read", self.patient.ids, ["is_patient"])
         self.assertTrue(flags[0]["is_patient"])
-        found, error, _message = self._call(self.cashier, "res.partner", "search", [("clinic_lookup", "=", self.card.code)])
+        found, error, _message = self._call(
+            self.cashier, "res.partner", "search", [("clinic_lookup", "=", self.card.code)]
+        )
         self.assertEqual(found, self.patient.ids)
 
     def test_refusals_name_no_card_the_caller_cannot_read(self):

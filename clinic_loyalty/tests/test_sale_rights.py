@@ -9,7 +9,7 @@ and the households as they were.
 
 from odoo.tests import HttpCase, new_test_user, tagged
 
-from .common import RpcCallMixin
+from .common import RpcCallMixin, clinic_program_vals
 
 ACCESS = "odoo.exceptions.AccessError"
 
@@ -22,25 +22,7 @@ class TestSaleRights(RpcCallMixin, HttpCase):
         cls.env = env = cls.env(su=True)
         company = env.company
         cls.program = env["loyalty.program"].create(
-            {
-                "name": "Rights Clinic Bonus",
-                "program_type": "loyalty",
-                "applies_on": "both",
-                "trigger": "auto",
-                "company_id": company.id,
-                "clinic_bonus": True,
-                "clinic_earn_trigger": "confirm",
-                "clinic_earn_rate": 10,
-                "clinic_max_redeem_percent": 50,
-                "rule_ids": [(0, 0, {"reward_point_mode": "money", "reward_point_amount": 1})],
-                "reward_ids": [
-                    (
-                        0,
-                        0,
-                        {"reward_type": "discount", "discount_mode": "per_point", "discount": 1, "required_points": 1},
-                    )
-                ],
-            }
+            clinic_program_vals("Rights Clinic Bonus", company, clinic_earn_trigger="confirm")
         )
         company.clinic_loyalty_program_id = cls.program
         cls.reward = cls.program.reward_ids
@@ -76,7 +58,9 @@ class TestSaleRights(RpcCallMixin, HttpCase):
             "ledger": self.env["clinic.loyalty.ledger"].search_count([("card_id", "=", self.card.id)]),
             "household": self.patient.clinic_household_id.id,
             "periods": self.env["clinic.loyalty.membership.period"].search_count([]),
-            "order": order and (order.state, order.order_line.filtered("reward_id").ids),
+            # The clinic's points reward lines (the database's other programmes may add theirs).
+            "order": order
+            and (order.state, order.order_line.filtered(lambda line: line.reward_id.program_id.clinic_bonus).ids),
         }
 
     def assertRefused(self, user, message, order, model, method, *args):
@@ -125,13 +109,18 @@ class TestSaleRights(RpcCallMixin, HttpCase):
         before = self._state(order)
         self._rpc(sales, "sale.order", "action_open_reward_wizard", [order.id])
         self.assertEqual(self._state(order), before)
-        self.assertFalse(order.order_line.filtered("reward_id"))
+        self.assertFalse(order.order_line.filtered(lambda line: line.reward_id.program_id.clinic_bonus))
         wizard = self.assertAllowed(
             sales, "sale.loyalty.reward.wizard", "create", {"order_id": order.id, "selected_reward_id": self.reward.id}
         )
         points_line = self._points_line(order)
+        # Outside the clinic's groups the clinic programme is not among the order's
+        # programmes: the wizard finds no card to take the points from.
+        before = self._state(order)
+        _result, error, text = self._rpc(sales, "sale.loyalty.reward.wizard", "action_apply", [wizard])
+        self.assertEqual(error, "odoo.exceptions.ValidationError", text)
+        self.assertEqual(self._state(order), before)
         attempts = [
-            ("sale.loyalty.reward.wizard", "action_apply", [wizard]),
             ("sale.order.line", "create", [points_line]),
             ("sale.order", "write", [order.id], {"order_line": [(0, 0, points_line)]}),
             (
@@ -145,15 +134,18 @@ class TestSaleRights(RpcCallMixin, HttpCase):
             with self.subTest(method=f"{model}.{method}"):
                 self.assertRefused(sales, "pays an order with a patient's loyalty points", order, model, method, *args)
 
-        # The front desk (who sees all the clinic's orders) applies the points; the
-        # salesperson cannot confirm that quotation then.
-        wizard = self.assertAllowed(
-            self.desk,
-            "sale.loyalty.reward.wizard",
-            "create",
-            {"order_id": order.id, "selected_reward_id": self.reward.id},
-        )
-        self.assertAllowed(self.desk, "sale.loyalty.reward.wizard", "action_apply", [wizard])
+        # The front desk (who sees all the clinic's orders) applies the points (the reward
+        # button first, as on the screen); the salesperson cannot confirm that quotation then.
+        opened = self.assertAllowed(self.desk, "sale.order", "action_open_reward_wizard", [order.id])
+        if isinstance(opened, dict):
+            # Several rewards to choose from: the wizard.
+            wizard = self.assertAllowed(
+                self.desk,
+                "sale.loyalty.reward.wizard",
+                "create",
+                {"order_id": order.id, "selected_reward_id": self.reward.id},
+            )
+            self.assertAllowed(self.desk, "sale.loyalty.reward.wizard", "action_apply", [wizard])
         self.assertTrue(order.order_line.filtered("reward_id"), "the desk paid part of the order with points")
         self.assertRefused(sales, "Only the clinic's front desk confirms", order, "sale.order", "action_confirm",
                            [order.id])  # fmt: skip

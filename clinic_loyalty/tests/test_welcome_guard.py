@@ -81,6 +81,11 @@ class TestWelcomeGuard(WelcomeCommon):
         self.assertEqual(card.clinic_pending_points, 300)
         order.action_confirm()
         card.invalidate_recordset()
+        # Confirmed is not paid: the order earns (the programme earns at confirmation), the
+        # welcome waits for the money.
+        self.assertEqual((card.points, card.clinic_pending_points), (220, 300))
+        self._pay_in_full(order)
+        card.invalidate_recordset()
         self.assertEqual(card.clinic_pending_points, 0)
         self.assertEqual(card.points, 300 + 220)
         credited = self._welcome_lines(patient)

@@ -1,10 +1,18 @@
-from odoo import models
+from odoo import api, models
 from odoo.exceptions import ValidationError
 from odoo.tools import float_compare
 
 
 class LoyaltyCardUpdateBalance(models.TransientModel):
     _inherit = "loyalty.card.update.balance"
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        # The screen shows the card's balance: only for a card the user may read (a clinic
+        # card is the clinic staff's), whatever card id the client sends.
+        cards = self.env["loyalty.card"].browse({vals["card_id"] for vals in vals_list if vals.get("card_id")})
+        cards.check_access("read")
+        return super().create(vals_list)
 
     def action_update_card_point(self):
         # On a clinic card, Odoo's "update balance" screen is the manager's adjustment: the

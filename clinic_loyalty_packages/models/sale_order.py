@@ -154,6 +154,7 @@ class SaleOrderLine(models.Model):
         # Sessions are checked and taken when the order is confirmed: a line paid by a
         # package is added to a quotation, never to a confirmed order.
         if not self.env.su:
+            self._clinic_check_package_access([vals.get("clinic_package_id") for vals in vals_list])
             orders = self.env["sale.order"].browse(
                 [vals["order_id"] for vals in vals_list if vals.get("clinic_package_id") and vals.get("order_id")]
             )
@@ -170,6 +171,8 @@ class SaleOrderLine(models.Model):
     def write(self, vals):
         # A confirmed line paid by a package is what the package paid: the same service,
         # quantity and package (cancel the order to change it).
+        if vals.get("clinic_package_id") and not self.env.su:
+            self._clinic_check_package_access([vals["clinic_package_id"]])
         if PACKAGE_LINE_FIELDS & set(vals) and not self.env.su:
             locked = self.filtered(
                 lambda line: line.order_id.state == "sale" and (line.clinic_package_id or vals.get("clinic_package_id"))
@@ -183,6 +186,13 @@ class SaleOrderLine(models.Model):
                     )
                 )
         return super().write(vals)
+
+    def _clinic_check_package_access(self, package_ids):
+        """A line names a package its writer may read (another company's is refused here,
+        before any refusal could name its code)."""
+        ids = [pid for pid in package_ids if isinstance(pid, int) and pid]
+        if ids:
+            self.env["clinic.package"].browse(ids).check_access("read")
 
     def _clinic_package_keys(self):
         self.ensure_one()

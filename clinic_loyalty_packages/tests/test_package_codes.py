@@ -52,7 +52,7 @@ class TestPackageCodes(PackageSaleCase, RpcCallMixin, HttpCase):
 
     def test_a_code_lookup_answers_only_for_the_patient_of_the_order(self):
         code = self.package.code
-        for user in (self.cashier, self.pos_user):
+        for user in (self.cashier,):
             with self.subTest(user=user.login):
                 # The patient's own code pays the line.
                 self.assertEqual(self._check(user, self.patient, code), ({"problems": []}, None, None))
@@ -66,6 +66,13 @@ class TestPackageCodes(PackageSaleCase, RpcCallMixin, HttpCase):
                 self.assertNotIn(self.patient.name, str(result))
                 # Typed in lower case, the patient's own code still pays.
                 self.assertEqual(self._check(user, self.patient, code.lower())[0], {"problems": []})
+        # A cashier outside the clinic's group (POS only) reads no patient's packages: the
+        # patient's own code answers as an unknown one, at the till, without an error.
+        own, error, _text = self._check(self.pos_user, self.patient, code)
+        unknown, _error, _text = self._check(self.pos_user, self.patient, "PK-2222-2222-2222")
+        self.assertIsNone(error)
+        self.assertEqual(own["problems"], [p.replace("PK-2222-2222-2222", code) for p in unknown["problems"]])
+        self.assertNotIn(self.patient.name, str(own))
         # A salesperson outside the clinic asks nothing, and learns no owner from the refusal.
         result, error, text = self._check(self.salesperson, self.stranger, code)
         self.assertEqual(error, ACCESS, result)
@@ -104,3 +111,44 @@ class TestPackageCodes(PackageSaleCase, RpcCallMixin, HttpCase):
         _result, error, text = self._rpc(self.cashier, "sale.order", "action_confirm", order)
         self.assertIsNone(error, text)
         self.assertEqual(self.env["clinic.package"].search_count([]), before + 1)
+
+
+@tagged("post_install", "-at_install")
+class TestPackageOfAnotherCompany(PackageSaleCase, RpcCallMixin, HttpCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env = env = cls.env(su=True)
+        cls._setup_package(env.company)
+        cls.company_b = env["res.company"].create({"name": "Review Clinic B", "country_id": env.ref("base.ru").id})
+        patient_b = env["res.partner"].create({"name": "Patient Of B", "company_id": cls.company_b.id})
+        sale = env["sale.order"].with_company(cls.company_b).create(
+            {"partner_id": patient_b.id, "company_id": cls.company_b.id,
+             "order_line": [(0, 0, {"product_id": cls.package_product.id})]}
+        )  # fmt: skip
+        sale.action_confirm()
+        cls.package_b = env["clinic.package"].search([("sale_line_id", "in", sale.order_line.ids)])
+        cls.cashier = new_test_user(
+            env, login="rvp_cashier", groups="base.group_user,clinic_loyalty.group_clinic_loyalty_user,"
+            "sales_team.group_sale_salesman", company_id=env.company.id, company_ids=[(6, 0, env.company.ids)],
+        )  # fmt: skip
+
+    def test_another_companys_package_code_in_the_refusal(self):
+        self.assertTrue(self.package_b, "setup: company B sold a package")
+        _r, error, _m = self._rpc(self.cashier, "clinic.package", "read", self.package_b.ids, ["code"])
+        self.assertTrue(error, "setup: the cashier of A cannot read B's package")
+        order, error, message = self._rpc(
+            self.cashier, "sale.order", "create",
+            [{"partner_id": self.patient.id,
+              "order_line": [(0, 0, {"product_id": self.massage.id, "clinic_package_id": self.package_b.id})]}],
+        )  # fmt: skip
+        texts = [message or ""]
+        if not error:
+            _r, error, message = self._rpc(self.cashier, "sale.order", "action_confirm", order)
+            texts.append(message or "")
+            line, _e, _m = self._rpc(
+                self.cashier, "sale.order.line", "search_read", [("order_id", "in", order)], ["clinic_package_id"]
+            )
+            texts.append(str(line))
+        for text in texts:
+            self.assertNotIn(self.package_b.code, text, "the refusal (or the line) names B's package code")

@@ -4,7 +4,7 @@ checked again at confirmation, given back on cancellation, refused with their re
 from dateutil.relativedelta import relativedelta
 
 from odoo import fields
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
 from odoo.addons.point_of_sale.tests.common import TestPoSCommon
@@ -142,7 +142,11 @@ class TestPackageRedemptionOnSalesOrders(PackageSaleCase, TestPoSCommon):
                 }
             )
         )
-        elsewhere.order_line.clinic_package_id = self.package
+        # Refused where the line is written (the package is not readable from there), and, if
+        # the system wrote it anyway, at confirmation.
+        with self.assertRaises(AccessError):
+            elsewhere.order_line.clinic_package_id = self.package
+        elsewhere.order_line.sudo().clinic_package_id = self.package
         self._refused(elsewhere, r"belongs to")
 
         self.package.date_end = fields.Date.today() - relativedelta(days=1)

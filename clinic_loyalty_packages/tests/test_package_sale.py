@@ -292,7 +292,11 @@ class TestPackageRpcBoundary(RpcCallMixin, PackageSaleCase, HttpCase):
         result, error = self._rpc(
             self.salesman, "sale.order.line", "write", line.ids, {"clinic_package_id": self.package.id}
         )
-        self.assertIsNone(error, "the field is the salesperson's to write; confirming is where it is checked")
+        # A salesperson reads no patient's packages: naming one on a line is refused there.
+        self.assertEqual(error, "odoo.exceptions.AccessError", result)
+        self.assertFalse(line.clinic_package_id)
+        # Written by the system anyway, confirming is refused.
+        line.sudo().clinic_package_id = self.package
         result, error = self._rpc(self.salesman, "sale.order", "action_confirm", salesman_order.ids)
         self.assertEqual(error, "odoo.exceptions.AccessError", result)
         result, error = self._rpc(self.salesman, "sale.order", "action_clinic_use_packages", salesman_order.ids)

@@ -50,6 +50,10 @@ class TestReferralPublicPage(HttpCase, ReferralCommon):
         self.assertEqual(gift.state, "pending")
         order = self._visit(1000, partner=newcomer)
         card.invalidate_recordset()
+        # Confirmed is not paid: the visit earns its 100, the gift and welcome wait.
+        self.assertEqual((card.points, card.clinic_pending_points), (100, 300))
+        self._pay_in_full(order)
+        card.invalidate_recordset()
         # 100 welcome + 200 gift + 10% of 1000 earned; the referrer's 500 at the same visit.
         self.assertEqual((card.points, card.clinic_pending_points), (400, 0))
         self.assertEqual(gift.state, "posted")
@@ -67,7 +71,7 @@ class TestReferralPublicPage(HttpCase, ReferralCommon):
         newcomer = self._newcomer()
         card = newcomer.clinic_card_ids
         newcomer.clinic_referral_id._clinic_refuse("manager")
-        self._visit(1000, partner=newcomer)
+        self._pay_in_full(self._visit(1000, partner=newcomer))
         card.invalidate_recordset()
         # The welcome (100) and the visit's 100: the refused gift stays out.
         self.assertEqual((card.points, card.clinic_pending_points), (200, 0))
