@@ -387,12 +387,18 @@ class SaleOrder(models.Model):
                 continue
             if card.program_id.clinic_earn_trigger == "paid":
                 order._clinic_post_earning(card)
-            else:
-                # Earned at confirmation; the first paid visit is now.
+            elif order._clinic_money_received():
+                # Earned at confirmation; the first paid visit is now (if money was paid:
+                # Odoo counts an invoice of 0 as paid).
                 card.sudo()._clinic_credit_pending(order._clinic_origin())
 
     def _clinic_paid_visit(self):
-        return self._clinic_fully_paid()
+        return self._clinic_fully_paid() and self._clinic_money_received()
+
+    def _clinic_money_received(self):
+        """Whether the order's posted invoices asked for (and so, paid, received) any money."""
+        invoices = self.invoice_ids.filtered(lambda move: move.move_type == "out_invoice" and move.state == "posted")
+        return self.currency_id.compare_amounts(sum(invoices.mapped("amount_total")), 0) > 0
 
     def _clinic_fully_paid(self):
         """Whether the confirmed order is invoiced and all its invoices are paid."""

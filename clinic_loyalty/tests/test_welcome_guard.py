@@ -99,8 +99,15 @@ class TestWelcomeGuard(WelcomeCommon):
         patient = unverified(self.env["res.partner"]).create(
             {"name": "Welcome Free", "phone": "+7 912 300 0105", "is_patient": True}
         )
-        self._order([(self.service, 1, 0.0)], partner=patient).action_confirm()
+        order = self._order([(self.service, 1, 0.0)], partner=patient)
+        order.action_confirm()
         card = patient.clinic_card_ids
+        self.assertEqual((card.points, card.clinic_pending_points), (0, 300))
+        # Its invoice of 0 counts as paid in Odoo: still no money received, nothing credited.
+        invoice = order._create_invoices()
+        invoice.action_post()
+        self.assertEqual(invoice.payment_state, "paid")
+        card.invalidate_recordset()
         self.assertEqual((card.points, card.clinic_pending_points), (0, 300))
 
 
