@@ -92,9 +92,8 @@ class TestHouseholdConsent(RpcCallMixin, HttpCase):
     # The desk without the holder -------------------------------------------------------
 
     def test_the_holders_card_number_no_longer_lets_the_desk_add_a_member(self):
-        for args in (([self.relative.id],), ([self.relative.id], self.card.code)):
-            _result, error, message = self._call(self.cashier, "action_clinic_add_members", *args)
-            self.assertTrue(error, "the desk added a member without the holder's code")
+        # The card number is no longer an argument of the call (a second argument fails in
+        # Odoo's dispatcher before any of our code, and logs an error: not sent here).
         _result, error, message = self._call(self.cashier, "action_clinic_add_members", [self.relative.id])
         self.assertEqual(error, ACCESS)
         self.assertIn("send a code to the holder", message)

@@ -491,9 +491,9 @@ class TestPackageRpcBoundary(RpcCallMixin, PackageSaleCase, HttpCase):
                 result, error = self._rpc(
                     user, "sale.order", "write", visit.ids, {"order_line": [(0, 0, package_line)]}
                 )
-                # The salesperson may edit the order (refused for the package); the cashier may not.
-                expected = "odoo.exceptions.UserError" if user == self.salesman else "odoo.exceptions.AccessError"
-                self.assertEqual(error, expected, result)
+                # The salesperson may edit the order but reads no patient's package; the cashier
+                # may not edit another's confirmed order: both refused by access.
+                self.assertEqual(error, "odoo.exceptions.AccessError", result)
                 result, error = self._rpc(user, "sale.order.line", "create", {**package_line, "order_id": visit.id})
                 self.assertIn(error, ("odoo.exceptions.UserError", "odoo.exceptions.AccessError"), result)
         self.assertEqual((len(visit.order_line), self.package.sessions_left), (1, 13))
