@@ -8,6 +8,8 @@ def post_init_hook(env):
     env["loyalty.program"].sudo().with_context(active_test=False).search(
         [("clinic_bonus", "=", True)]
     )._clinic_open_ledgers()
+    # Odoo's "Cash" and "Card" read in the clinic's languages at the desk.
+    env["pos.payment.method"]._clinic_translate_default_names()
 
 
 def uninstall_hook(env):

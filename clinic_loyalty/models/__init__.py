@@ -28,6 +28,7 @@ from . import pos_order
 from . import pos_order_line
 from . import pos_order_refund
 from . import pos_order_desk
+from . import pos_payment_method
 from . import product_recall
 from . import res_company_recall
 from . import res_config_settings_recall

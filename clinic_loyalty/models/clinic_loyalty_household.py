@@ -30,7 +30,7 @@ class ClinicLoyaltyHousehold(models.Model):
     _order = "name, id"
     _check_company_auto = True
 
-    name = fields.Char(required=True, tracking=True)
+    name = fields.Char(required=True, tracking=True, translate=True)
     active = fields.Boolean(default=True)
     company_id = fields.Many2one(
         comodel_name="res.company",
@@ -403,6 +403,14 @@ class ClinicLoyaltyHousehold(models.Model):
                     "company_id": plan.company_id.id,
                     "date_start": today,
                 }
+            )
+            # Named in every language the clinic reads ("Ivan Ivanov family", "Семья Ivan Ivanov").
+            household.update_field_translations(
+                "name",
+                {
+                    code: self.with_context(lang=code).env._("%(holder)s family", holder=partner.name)
+                    for code, _name in self.env["res.lang"].get_installed()
+                },
             )
         start = max(today, household.date_end + relativedelta(days=1)) if household.date_end else today
         end = start + relativedelta(months=plan.validity_months, days=-1)

@@ -55,6 +55,16 @@ class TestFamilyMembership(ClinicBonusCommon):
         self.child.clinic_household_id = household
         return household
 
+    def test_a_new_household_is_named_in_every_language_of_the_clinic(self):
+        """Sold to Anna in English, read by a Russian or Chinese receptionist in their language."""
+        for lang in ("ru_RU", "zh_CN"):
+            self.env["res.lang"]._activate_lang(lang)
+        household = self._buy_membership()
+        name = self.holder.name
+        self.assertEqual(household.with_context(lang="en_US").name, f"{name} family")
+        self.assertEqual(household.with_context(lang="ru_RU").name, f"Семья {name}")
+        self.assertEqual(household.with_context(lang="zh_CN").name, f"{name} 的家庭")
+
     @freeze_time("2026-03-01")
     def test_selling_the_plan_starts_the_membership_and_selling_it_again_renews_it(self):
         household = self._buy_membership()

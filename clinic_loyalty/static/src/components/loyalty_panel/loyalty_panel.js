@@ -65,7 +65,8 @@ export class ClinicLoyaltyPanel extends Component {
         return date.diffNow("days").days <= 30;
     }
     get householdText() {
-        return _t("Household %(household)s, %(count)s members", {
+        // The household's name says it is a family ("Ivanov family", "Семья Ивановых").
+        return _t("%(household)s, %(count)s members", {
             household: this.info.household,
             count: this.info.household_members,
         });
