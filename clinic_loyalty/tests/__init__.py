@@ -31,3 +31,4 @@ from . import test_welcome_guard
 from . import test_review_issue25
 from . import test_metrics_dashboard
 from . import test_rfm_recency
+from . import test_screens_issue26
