@@ -472,7 +472,6 @@ class ClinicLoyaltyMetric(models.Model):
             },
         )
 
-
     def _clinic_points_text(self, row, field, sign):
         """A movement of the points table as it adds up: ``+ 50``, ``- 30``, ``= 105``."""
         value = row[field]

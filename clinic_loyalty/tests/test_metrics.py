@@ -117,7 +117,6 @@ class MetricsCase(TestPoSCommon):
         return self.Metric._clinic_compute_figures(self.company, [MARCH])[0, group]
 
 
-
 @tagged("post_install", "-at_install")
 class TestMetrics(MetricsCase):
     def test_march_figures_of_all_patients(self):

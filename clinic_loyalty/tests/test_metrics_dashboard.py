@@ -27,7 +27,9 @@ class TestMetricsDashboard(MetricsCase):
         posted = [(card._clinic_post(kind, points, reason), day) for kind, points, reason, day in moves]
         self.env.flush_all()
         for line, day in posted:
-            self.env.cr.execute("UPDATE clinic_loyalty_ledger SET date = %s WHERE id = %s", [f"{day} 12:00:00", line.id])
+            self.env.cr.execute(
+                "UPDATE clinic_loyalty_ledger SET date = %s WHERE id = %s", [f"{day} 12:00:00", line.id]
+            )
         self.env.invalidate_all()
 
     def _card(self, partner):

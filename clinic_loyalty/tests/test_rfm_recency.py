@@ -2,6 +2,7 @@
 patients seen most recently score 5, whatever their number; equal days share one score."""
 
 from datetime import datetime, time, timedelta
+from itertools import pairwise
 
 from odoo import Command
 from odoo.tests import tagged
@@ -16,7 +17,9 @@ class TestRfmRecency(ClinicLoyaltyCommon):
     def setUpClass(cls):
         super().setUpClass()
         # A company of its own: the demo's patients do not enter its quintiles.
-        cls.clinic = cls.env["res.company"].create({"name": "Recency Clinic", "currency_id": cls.company.currency_id.id})
+        cls.clinic = cls.env["res.company"].create(
+            {"name": "Recency Clinic", "currency_id": cls.company.currency_id.id}
+        )
         cls.env.user.company_ids |= cls.clinic
         cls.service = cls.env["product.product"].create(
             {"name": "Treatment", "type": "service", "list_price": 100.0, "taxes_id": [Command.clear()]}
@@ -109,5 +112,5 @@ class TestRfmRecency(ClinicLoyaltyCommon):
         # A more recent visit never scores less than an older one.
         days_list = [0, 0, 0, 0, 3, 3, 30, 90, 200, 300]
         pairs = sorted((days, score[0]) for days, score in zip(days_list, self._scores(patients), strict=True))
-        for (_days, score), (_later_days, later_score) in zip(pairs, pairs[1:]):
+        for (_days, score), (_later_days, later_score) in pairwise(pairs):
             self.assertGreaterEqual(score, later_score)

@@ -25,7 +25,9 @@ class TestScreensIssue26(ClinicBonusCommon):
         cls.active = Household._clinic_sell_membership(cls.patient, cls.plan, 199.0, "test-issue26-1", "T1")
         cls.member = cls._patient("Maria Member", "+7 912 100 0012")
         cls.active._clinic_add_members(cls.member)
-        cls.other = cls.env["clinic.loyalty.household"].create({"name": "Other family", "holder_id": cls.other_holder.id})
+        cls.other = cls.env["clinic.loyalty.household"].create(
+            {"name": "Other family", "holder_id": cls.other_holder.id}
+        )
 
     def _form(self, model):
         return etree.fromstring(self.env[model].get_views([(False, "form")])["views"]["form"]["arch"])
@@ -34,7 +36,8 @@ class TestScreensIssue26(ClinicBonusCommon):
         form = self._form("clinic.loyalty.household")
         members = form.xpath("//field[@name='member_ids']")
         self.assertEqual([field.get("readonly") for field in members], ["1"])
-        self.assertTrue(form.xpath("//button[@name=%r]" % f"{self.env.ref('clinic_loyalty.clinic_loyalty_household_member_action').id}"))
+        wizard = self.env.ref("clinic_loyalty.clinic_loyalty_household_member_action")
+        self.assertTrue(form.xpath(f"//button[@name='{wizard.id}']"), "members change through the wizard")
 
     def test_moving_a_member_of_an_active_household_is_refused_on_every_path(self):
         self.assertEqual(self.active.state, "active")
