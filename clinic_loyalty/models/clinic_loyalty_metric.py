@@ -2,7 +2,7 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import SQL, format_amount, formatLang
+from odoo.tools import SQL, format_amount, format_date, formatLang
 
 from ..tools.visits import visits_query
 
@@ -469,6 +469,7 @@ class ClinicLoyaltyMetric(models.Model):
                 "format_amount": lambda amount: format_amount(self.env, amount, self.currency_id),
                 "format_number": self._clinic_format_number,
                 "points_text": self._clinic_points_text,
+                "format_date": lambda day: format_date(self.env, day),
             },
         )
 
