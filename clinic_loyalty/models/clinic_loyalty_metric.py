@@ -2,7 +2,7 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import SQL, format_amount
+from odoo.tools import SQL, format_amount, format_date, formatLang
 
 from ..tools.visits import visits_query
 
@@ -27,7 +27,15 @@ VISIT_FIGURES = (
     "visits",
     "revenue",
 )
-POINT_FIGURES = ("points_issued", "points_spent", "points_expired", "points_adjusted", "points_outstanding")
+POINT_FIGURES = (
+    "points_start",
+    "points_issued",
+    "points_spent",
+    "points_expired",
+    "points_adjusted",
+    "points_reversed",
+    "points_outstanding",
+)
 
 
 class ClinicLoyaltyMetric(models.Model):
@@ -98,11 +106,22 @@ class ClinicLoyaltyMetric(models.Model):
         aggregator="avg",
         help="(Patients at end - new patients) / patients at start, in %; 0 without patients at start.",
     )
+    points_start = fields.Float(
+        string="Points at Start",
+        readonly=True,
+        aggregator="max",
+        help="Points on the cards the day before the period starts.",
+    )
     points_issued = fields.Float(readonly=True, help="Points earned in the period.")
     points_spent = fields.Float(readonly=True, help="Points spent in the period.")
     points_expired = fields.Float(readonly=True, help="Points expired in the period.")
     points_adjusted = fields.Float(
-        string="Points Adjusted", readonly=True, help="Manual adjustments and refund reversals in the period (net)."
+        string="Points Adjusted", readonly=True, help="Manual adjustments of balances in the period (net)."
+    )
+    points_reversed = fields.Float(
+        string="Points Reversed",
+        readonly=True,
+        help="Points given back or taken back by refunds and cancellations in the period (net).",
     )
     points_outstanding = fields.Float(
         readonly=True, aggregator="max", help="Points on the cards at the end of the period."
@@ -179,6 +198,9 @@ class ClinicLoyaltyMetric(models.Model):
             **common,
         )
         cr = self.env.cr
+        # The orders, refunds and ledger lines of this transaction must be in the tables
+        # the SQL below reads: pending ORM writes would count as nothing.
+        self.env.flush_all()
         # Every visit up to the last day: a patient's first visit ever decides whether they
         # are new; the per-period join only reads the window before each period.
         cr.execute(
@@ -243,11 +265,12 @@ class ClinicLoyaltyMetric(models.Model):
                       GROUP BY 1, 2, 3
                     )
                     SELECT p.idx, GROUPING(d.is_pilot) = 1, d.is_pilot,
+                           COALESCE(SUM(d.points) FILTER (WHERE d.day < p.date_from), 0),
                            COALESCE(SUM(d.points) FILTER (WHERE d.kind = 'earn' AND d.day >= p.date_from), 0),
                            COALESCE(-SUM(d.points) FILTER (WHERE d.kind = 'spend' AND d.day >= p.date_from), 0),
                            COALESCE(-SUM(d.points) FILTER (WHERE d.kind = 'expire' AND d.day >= p.date_from), 0),
-                           COALESCE(SUM(d.points) FILTER (WHERE d.kind IN ('adjust', 'reversal')
-                                                            AND d.day >= p.date_from), 0),
+                           COALESCE(SUM(d.points) FILTER (WHERE d.kind = 'adjust' AND d.day >= p.date_from), 0),
+                           COALESCE(SUM(d.points) FILTER (WHERE d.kind = 'reversal' AND d.day >= p.date_from), 0),
                            COALESCE(SUM(d.points), 0)
                       FROM periods p
                       JOIN per_day d ON d.day <= p.date_to
@@ -328,6 +351,17 @@ class ClinicLoyaltyMetric(models.Model):
             rows |= self.sudo().create(vals_list)
         return rows.sudo(False)
 
+    @api.model
+    def _clinic_recompute_recent(self, companies=None, months=12):
+        """Store the figures of the last ``months`` complete months and of the month in
+        progress for ``companies`` (default: every company with a clinic programme): what
+        the dashboard shows after install, on the demo clinic, or when nothing was computed."""
+        if companies is None:
+            companies = self.env["res.company"].sudo().search([("clinic_loyalty_program_id", "!=", False)])
+        today = fields.Date.context_today(self)
+        first = today.replace(day=1) - relativedelta(months=months)
+        return self._clinic_recompute(companies, first, today)
+
     # Scheduled report -------------------------------------------------------------------
 
     @api.model
@@ -399,6 +433,15 @@ class ClinicLoyaltyMetric(models.Model):
                 }
             phases.append((label, figures))
         _ = self.env._
+        points = [
+            (_("Points at start"), "points_start", ""),
+            (_("Points issued"), "points_issued", "+"),
+            (_("Points spent"), "points_spent", "-"),
+            (_("Points expired"), "points_expired", "-"),
+            (_("Points adjusted"), "points_adjusted", "+"),
+            (_("Points reversed by refunds"), "points_reversed", "+"),
+            (_("Points outstanding"), "points_outstanding", "="),
+        ]
         figures = [
             (_("Repeat purchase rate"), "repeat_purchase_rate", "rate"),
             (_("Average order value"), "average_order_value", "money"),
@@ -409,12 +452,9 @@ class ClinicLoyaltyMetric(models.Model):
             (_("New patients"), "new_patients", "count"),
             (_("Visits"), "visits", "count"),
             (_("Revenue"), "revenue", "money"),
-            (_("Points issued"), "points_issued", "count"),
-            (_("Points spent"), "points_spent", "count"),
-            (_("Points expired"), "points_expired", "count"),
-            (_("Points outstanding"), "points_outstanding", "count"),
             (_("Outstanding liability"), "liability", "money"),
         ]
+        today = fields.Date.context_today(self)
         return self.env["ir.qweb"]._render(
             "clinic_loyalty.clinic_loyalty_metric_summary",
             {
@@ -424,9 +464,36 @@ class ClinicLoyaltyMetric(models.Model):
                 "rest": siblings.filtered(lambda row: row.group_type == "rest")[:1],
                 "phases": phases,
                 "figures": figures,
+                "points": points,
+                "in_progress": self.date_to >= today,
                 "format_amount": lambda amount: format_amount(self.env, amount, self.currency_id),
+                "format_number": self._clinic_format_number,
+                "points_text": self._clinic_points_text,
+                "format_date": lambda day: format_date(self.env, day),
             },
         )
+
+    def _clinic_points_text(self, row, field, sign):
+        """A movement of the points table as it adds up: ``+ 50``, ``- 30``, ``= 105``."""
+        value = row[field]
+        if sign == "-":
+            value = -value
+        if sign in ("+", "-"):
+            prefix = "+ " if value >= 0 else "- "
+            return prefix + self._clinic_format_number(abs(value), "points")
+        prefix = "= " if sign == "=" else ""
+        return prefix + self._clinic_format_number(value, "points")
+
+    def _clinic_format_number(self, value, kind="count"):
+        """``value`` in the reader's number format (``self.env.lang``): rates with one
+        decimal, counts whole, points with decimals only when they have some."""
+        if kind == "rate":
+            digits = 1
+        elif kind == "points":
+            digits = 0 if float(value).is_integer() else 2
+        else:
+            digits = 0
+        return formatLang(self.env, value, digits=digits)
 
 
 class ClinicLoyaltyMetricDashboard(models.TransientModel):
@@ -463,6 +530,13 @@ class ClinicLoyaltyMetricDashboard(models.TransientModel):
     @api.model
     def action_open_dashboard(self):
         dashboard = self.create({})
+        Metric = self.env["clinic.loyalty.metric"]
+        company = dashboard.company_id
+        if company.clinic_loyalty_program_id and not Metric.search_count([("company_id", "=", company.id)], limit=1):
+            # Nothing computed yet (a new database, a new company): the page opens on figures,
+            # not on an empty table. The create above checked the manager's right.
+            Metric._clinic_recompute_recent(company)
+            dashboard.invalidate_recordset()
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Programme Dashboard"),

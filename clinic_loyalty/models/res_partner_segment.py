@@ -68,7 +68,7 @@ class ResPartner(models.Model):
         copy=False,
         groups=SEGMENT_GROUP,
         help="1 to 5 (5: most recent) by days since the last visit, among the company's patients "
-        "with a visit in the grade period; 0 without one.",
+        "with a visit in the grade period (patients of the most recent day score 5); 0 without one.",
     )
     clinic_rfm_frequency = fields.Integer(
         string="Frequency Score",
@@ -190,9 +190,13 @@ class ResPartner(models.Model):
         Patients are the company's and shared patients (``is_patient``), and anyone with a
         paid visit in the company. The grade period is the ``clinic_grade_months`` months
         up to ``date``: from the day after ``date`` minus that many months to ``date``, both
-        included. RFM quintiles (NTILE(5), 5 best) rank the patients with at least one visit
-        in the period; equal values share the lowest score their rank reaches, so the same
-        amount or visit count always gets the same score. The history insert and the update
+        included. RFM quintiles (5 best) rank the patients with at least one visit in the
+        period, and equal values share one score. Frequency and monetary (NTILE(5), fewest
+        first): equal counts or amounts share the lowest score their rank reaches, so the many
+        patients of a single visit score 1. Recency: patients ranked from the most recent, a
+        day's patients sharing their best rank, score ``5 - 5 * (rank - 1) / patients``
+        (integer division): the patients of the most recent day always score 5, however many
+        they are (every patient seen today is "most recent", never "lost"). The history insert and the update
         run in one statement, so the insert reads the grades from before the update; a first
         grade is not a change and is not recorded.
         """
@@ -245,14 +249,14 @@ class ResPartner(models.Model):
              LEFT JOIN per_partner pp ON pp.partner_id = c.partner_id
             ), tiles AS (
                 SELECT partner_id, recency_days, visits, amount,
-                       NTILE(5) OVER (ORDER BY recency_days DESC, partner_id) AS r_tile,
+                       RANK() OVER (ORDER BY recency_days) AS r_rank, COUNT(*) OVER () AS scored,
                        NTILE(5) OVER (ORDER BY visits, partner_id) AS f_tile,
                        NTILE(5) OVER (ORDER BY amount, partner_id) AS m_tile
                   FROM figures
                  WHERE visits > 0
             ), scores AS (
                 SELECT partner_id,
-                       MIN(r_tile) OVER (PARTITION BY recency_days) AS r,
+                       5 - (5 * (r_rank - 1)) / scored AS r,
                        MIN(f_tile) OVER (PARTITION BY visits) AS f,
                        MIN(m_tile) OVER (PARTITION BY amount) AS m
                   FROM tiles

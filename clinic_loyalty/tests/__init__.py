@@ -30,3 +30,6 @@ from . import test_sale_rights
 from . import test_welcome_guard
 from . import test_review_issue25
 from . import test_desk_language
+from . import test_metrics_dashboard
+from . import test_rfm_recency
+from . import test_screens_issue26

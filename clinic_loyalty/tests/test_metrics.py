@@ -12,8 +12,7 @@ from .common import RpcCallMixin
 MARCH = (date(2026, 3, 1), date(2026, 3, 31))
 
 
-@tagged("post_install", "-at_install")
-class TestMetrics(TestPoSCommon):
+class MetricsCase(TestPoSCommon):
     """Programme metrics on a hand-made month (March 2026), from sales and POS orders.
 
     Patients (active window 12 months; March's "start" window is 2025-03-01..2026-02-28,
@@ -117,8 +116,9 @@ class TestMetrics(TestPoSCommon):
     def _figures(self, group="all"):
         return self.Metric._clinic_compute_figures(self.company, [MARCH])[0, group]
 
-    # Tests -------------------------------------------------------------------------------
 
+@tagged("post_install", "-at_install")
+class TestMetrics(MetricsCase):
     def test_march_figures_of_all_patients(self):
         figures = self._figures()
         # At start (visit 2025-03-01..2026-02-28): P1 (2025-06-10), P2 (2025-03-20), P5 (2025-03-10) = 3.
