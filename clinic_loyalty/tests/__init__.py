@@ -31,3 +31,4 @@ from . import test_welcome_guard
 from . import test_review_issue25
 from . import test_campaign_desk
 from . import test_menus_forms
+from . import test_patient_form_tour
