@@ -32,3 +32,4 @@ from . import test_review_issue25
 from . import test_campaign_desk
 from . import test_menus_forms
 from . import test_patient_form_tour
+from . import test_demo_recalls
