@@ -1,10 +1,10 @@
 from freezegun import freeze_time
 from lxml import etree
 
-from odoo.tests import new_test_user, tagged
+from odoo.tests import HttpCase, new_test_user, tagged
 
 from ..tools.guard import server_write
-from .common import ClinicBonusCommon
+from .common import ClinicBonusCommon, RpcCallMixin
 
 USER_GROUPS = "base.group_user,clinic_loyalty.group_clinic_loyalty_user"
 
@@ -80,3 +80,57 @@ class TestCampaignDesk(ClinicBonusCommon):
         call.invalidate_recordset()
         script_ru = call.with_user(self.caller).with_context(lang="ru_RU").script_display
         self.assertEqual(script_ru, "Hello Maria Grade B, your last visit was on 20.03.2026.")
+
+
+@tagged("post_install", "-at_install")
+class TestCampaignPreviewRpc(RpcCallMixin, HttpCase):
+    """The preview count over JSON-RPC: a cashier reads a count, never patients; a user
+    without clinic groups reads nothing."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env = cls.env(su=True)
+        cls.manager = new_test_user(
+            cls.env, login="preview_manager", groups="base.group_user,clinic_loyalty.group_clinic_loyalty_manager"
+        )
+        cls.cashier = new_test_user(
+            cls.env,
+            login="preview_cashier",
+            groups="point_of_sale.group_pos_user,clinic_loyalty.group_clinic_loyalty_user",
+        )
+        cls.outsider = new_test_user(cls.env, login="preview_outsider", groups="base.group_user")
+        cls.patients = cls.env["res.partner"].create(
+            [{"name": f"Preview Patient {n}", "is_patient": True} for n in range(3)]
+        )
+        server_write(cls.patients[0]).write({"clinic_grade": "B"})
+        cls.campaign = (
+            cls.env["clinic.loyalty.campaign"]
+            .with_user(cls.manager)
+            .create(
+                {
+                    "name": "Preview campaign",
+                    "grade": "B",
+                    "partner_domain": f"[('id', 'in', {cls.patients.ids})]",
+                    "user_ids": [(6, 0, [cls.manager.id])],
+                }
+            )
+        )
+
+    def test_the_preview_is_a_count_read_with_the_readers_rights(self):
+        result, error, message = self._rpc(
+            self.manager, "clinic.loyalty.campaign", "read", self.campaign.ids, ["target_count"]
+        )
+        self.assertIsNone(error, message)
+        self.assertEqual(result[0]["target_count"], 1, "the grade counts, as at launch")
+        result, error, message = self._rpc(
+            self.cashier, "clinic.loyalty.campaign", "read", self.campaign.ids, ["target_count"]
+        )
+        self.assertIsNone(error, message)
+        self.assertIn(result[0]["target_count"], (0, 1), "a number, no patient")
+        _result, error, _message = self._rpc(
+            self.outsider, "clinic.loyalty.campaign", "read", self.campaign.ids, ["target_count"]
+        )
+        self.assertEqual(error, "odoo.exceptions.AccessError")
+        # Reading launched nobody.
+        self.assertFalse(self.campaign.call_ids)
