@@ -2,7 +2,7 @@ from collections import defaultdict
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import SQL
+from odoo.tools import SQL, format_date
 from odoo.tools.safe_eval import safe_eval
 
 from ..tools.visits import visits_query
@@ -81,6 +81,12 @@ class ClinicLoyaltyCampaign(models.Model):
         help="A call converts when the patient has a paid visit on the call's day or up to this many days after.",
     )
     call_ids = fields.One2many(comodel_name="clinic.loyalty.campaign.call", inverse_name="campaign_id", string="Calls")
+    target_count = fields.Integer(
+        string="Patients to Call",
+        compute="_compute_target_count",
+        help="Patients a launch would call now: the filter, grade, RFM segment, consent and recalls above, "
+        "without those already called in this campaign.",
+    )
     call_count = fields.Integer(string="Number of Calls", compute="_compute_progress")
     calls_done = fields.Integer(string="Calls Done", compute="_compute_progress")
     progress = fields.Float(compute="_compute_progress", help="Share of calls done (an outcome other than call back).")
@@ -104,6 +110,27 @@ class ClinicLoyaltyCampaign(models.Model):
     def _clinic_partner_selection(self, name):
         field = self.env["res.partner"]._fields.get(name)
         return field._description_selection(self.env) if field else []
+
+    @api.depends(
+        "partner_domain",
+        "purpose",
+        "grade",
+        "rfm_segment",
+        "use_recalls",
+        "recall_product_ids",
+        "company_id",
+        "call_ids",
+    )
+    def _compute_target_count(self):
+        # The launch's own selection, so the preview never promises calls the launch will not make.
+        for campaign in self:
+            try:
+                partners = campaign._clinic_target_partners()
+            except (AccessError, ValueError, SyntaxError, NameError, TypeError):
+                # Another company's campaign, or a filter still being typed: nothing to preview.
+                campaign.target_count = 0
+                continue
+            campaign.target_count = len(partners - campaign.call_ids.partner_id)
 
     @api.depends("call_ids.outcome", "call_ids.call_date", "conversion_days")
     def _compute_progress(self):
@@ -188,7 +215,7 @@ class ClinicLoyaltyCampaign(models.Model):
         # The manager's domain is searched as the manager, within the campaign's company
         # (grades and RFM segments are per company) and its patients: never with the
         # system's eyes, which would reach another clinic's patients and their phones.
-        if self.company_id not in self.env.user.company_ids:
+        if not self.company_id or self.company_id not in self.env.user.company_ids:
             raise AccessError(
                 self.env._("Campaign %(campaign)s belongs to a company you do not work for.", campaign=self.name)
             )
@@ -308,6 +335,14 @@ class ClinicLoyaltyCampaignCall(models.Model):
     # Callers may log what came of their own calls; everything else is the manager's.
     _caller_fields = frozenset({"outcome", "note"})
 
+    @api.depends("campaign_id.name", "partner_id.name")
+    def _compute_display_name(self):
+        # The activity of a call is named after it: the campaign and the patient, not "model,id".
+        for call in self:
+            call.display_name = self.env._(
+                "%(campaign)s: %(patient)s", campaign=call.campaign_id.name or "", patient=call.partner_id.name or ""
+            )
+
     @api.depends("partner_id", "campaign_id.script")
     def _compute_script_display(self):
         for call in self:
@@ -341,7 +376,8 @@ class ClinicLoyaltyCampaignCall(models.Model):
             )
         )
         day = self.env.cr.fetchone()[0]
-        return fields.Date.to_string(day) if day else ""
+        # In the caller's language, as they read it aloud.
+        return format_date(self.env, day) if day else ""
 
     def write(self, vals):
         if not self.env.su and not self.env.user.has_group(MANAGER_GROUP):

@@ -33,3 +33,7 @@ from . import test_desk_language
 from . import test_metrics_dashboard
 from . import test_rfm_recency
 from . import test_screens_issue26
+from . import test_campaign_desk
+from . import test_menus_forms
+from . import test_patient_form_tour
+from . import test_demo_recalls

@@ -104,7 +104,7 @@ class TestCampaign(ClinicBonusCommon):
         self.assertTrue(calls[self.patient].converted)
         self.assertFalse(calls[self.maria].converted)
         # The script the caller reads: the patient's name and last visit, no treatment.
-        self.assertEqual(calls[self.patient].script_display, "Hello Anna Petrova, your last visit was on 2026-03-20.")
+        self.assertEqual(calls[self.patient].script_display, "Hello Anna Petrova, your last visit was on 03/20/2026.")
 
     def test_script_never_names_treatments_unless_allowed(self):
         with self.assertRaisesRegex(ValidationError, "names a treatment"):

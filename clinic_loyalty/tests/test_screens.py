@@ -68,9 +68,9 @@ class TestClinicScreens(ClinicBonusCommon):
             root.child_id.sorted("sequence").mapped("name"),
             ["Patients", "Loyalty Cards", "Households", "Reporting", "Configuration"],
         )
-        reporting = self.env.ref("clinic_loyalty.clinic_loyalty_menu_reporting").with_context(lang="en_US")
+        reports = self.env.ref("clinic_loyalty.clinic_loyalty_menu_reports").with_context(lang="en_US")
         # Reports of the other clinic addons come after these (Patients' Packages).
         self.assertEqual(
-            reporting.child_id.sorted("sequence").mapped("name")[:3],
+            reports.child_id.sorted("sequence").mapped("name")[:3],
             ["Points Ledger", "Tier Changes", "Expiry Reminders"],
         )

@@ -155,7 +155,11 @@ class ClinicReferrer(models.Model):
 
     def action_print_invitation(self):
         self.check_access("read")
-        return self.env.ref("clinic_loyalty_referral.clinic_referrer_report_invitation").report_action(self)
+        # The invitation has its own layout, not the company's document layout: never open
+        # Odoo's layout dialog before the first print.
+        return self.env.ref("clinic_loyalty_referral.clinic_referrer_report_invitation").report_action(
+            self, config=False
+        )
 
     def _clinic_new_code(self):
         Code = self.env["clinic.referral.code"].sudo()
