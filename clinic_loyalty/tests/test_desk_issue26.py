@@ -61,7 +61,8 @@ class TestDeskIssue26(PosClinicCommon):
         self.assertIn(own, loaded)
         self.assertIn(shared, loaded)
         self.assertNotIn(other, loaded)
-        self.assertIn("company_id", Partner._load_pos_data_fields(self.config.id), "the list filters what it finds later")
+        fields_list = Partner._load_pos_data_fields(self.config.id)
+        self.assertIn("company_id", fields_list, "the list filters what it finds later")
 
     def test_a_members_own_card_is_shown_next_to_the_family_card(self):
         fee = self.create_product("Family Card 26", self.categ_basic, 199.0, tax_ids=[])

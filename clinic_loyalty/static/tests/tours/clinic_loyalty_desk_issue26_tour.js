@@ -1,0 +1,31 @@
+import * as Chrome from "@point_of_sale/../tests/tours/utils/chrome_util";
+import * as Dialog from "@point_of_sale/../tests/tours/utils/dialog_util";
+import * as PosLoyalty from "@pos_loyalty/../tests/tours/utils/pos_loyalty_util";
+import {scan_barcode} from "@point_of_sale/../tests/tours/utils/common";
+import {registry} from "@web/core/registry";
+
+// Card number of a member of the tour patient's household (see tests/test_pos_tour.py).
+const MEMBER_CARD = "0440000000028";
+
+function panelShows(selector, text) {
+    return {
+        content: `loyalty panel: ${selector} shows ${text}`,
+        trigger: `.clinic-loyalty-panel ${selector}:contains("${text}")`,
+    };
+}
+
+// A member pays and earns with the family card; their own card's points are shown too,
+// and points read with the thousands separator.
+registry.category("web_tour.tours").add("clinic_loyalty_pos_member_sees_own_card", {
+    steps: () =>
+        [
+            Chrome.startPoS(),
+            Dialog.confirm("Open Register"),
+            scan_barcode(MEMBER_CARD),
+            PosLoyalty.customerIs("Clinic Tour Member"),
+            panelShows(".clinic-family-card", "Family card of Clinic Tour Patient"),
+            panelShows(".clinic-balance", "1,686 points"),
+            panelShows(".clinic-own-card", `Own card ${MEMBER_CARD}: 100 points`),
+            panelShows(".clinic-own-card", "this visit uses the family card"),
+        ].flat(),
+});
