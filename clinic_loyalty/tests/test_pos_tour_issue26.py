@@ -27,3 +27,10 @@ class TestPosToursIssue26(test_pos_tour.TestPosLoyaltyTours):
         member.clinic_card_ids.sudo()._clinic_post("earn", 100, "Opening")
         self.card.sudo()._clinic_post("earn", 1186, "More")
         self.start_pos_tour("clinic_loyalty_pos_member_sees_own_card")
+
+    def test_a_customer_created_at_the_clinic_desk_is_a_patient(self):
+        self.start_pos_tour("clinic_loyalty_pos_new_customer_is_a_patient")
+        partner = self.env["res.partner"].sudo().search([("name", "=", "Desk Newcomer")])
+        self.assertTrue(partner.is_patient)
+        self.assertEqual(partner.phone, "+79124445566")
+        self.assertTrue(partner.clinic_card_ids)

@@ -29,3 +29,52 @@ registry.category("web_tour.tours").add("clinic_loyalty_pos_member_sees_own_card
             panelShows(".clinic-own-card", "this visit uses the family card"),
         ].flat(),
 });
+
+// A customer created at the clinic's desk is a patient: the form comes with "Patient"
+// ticked, and once saved the panel shows their new card.
+registry.category("web_tour.tours").add("clinic_loyalty_pos_new_customer_is_a_patient", {
+    steps: () =>
+        [
+            Chrome.startPoS(),
+            Dialog.confirm("Open Register"),
+            {
+                content: "open the customer list",
+                trigger: ".product-screen .set-partner",
+                run: "click",
+            },
+            {
+                content: "create a customer",
+                trigger: ".modal button[title='Add a customer']",
+                run: "click",
+            },
+            {
+                content: "the clinic tab",
+                trigger: ".modal .nav-link:contains('Clinic Loyalty')",
+                run: "click",
+            },
+            {
+                content: "the new customer is a patient by default",
+                trigger: ".modal .o_field_widget[name='is_patient'] input:checked",
+            },
+            {
+                content: "name",
+                trigger: ".modal .o_field_widget[name='name'] input",
+                run: "edit Desk Newcomer",
+            },
+            {
+                content: "phone, typed as the patient says it",
+                trigger: ".modal .o_field_widget[name='phone'] input",
+                run: "edit +7 912 444 55 66",
+            },
+            {
+                content: "save",
+                trigger: ".modal .o_form_button_save",
+                run: "click",
+            },
+            PosLoyalty.customerIs("Desk Newcomer"),
+            {
+                content: "the panel shows the new patient's card",
+                trigger: ".clinic-loyalty-panel .clinic-card-code:not(:empty)",
+            },
+        ].flat(),
+});
