@@ -24,6 +24,7 @@ from . import res_partner_segment
 from . import sale_order
 from . import sale_order_line
 from . import account_move
+from . import pos_config
 from . import pos_order
 from . import pos_order_line
 from . import pos_order_refund

@@ -256,10 +256,9 @@ class LoyaltyCard(models.Model):
         if not self._clinic_plural_points():
             return super()._format_points(points)
         number = int(points) if points == int(points) else round(points, 2)
-        # The reader's decimal separator (0,50 in Russian), no thousands grouping (1500).
-        text = (
-            str(number) if isinstance(number, int) else f"{number:.2f}".replace(".", get_lang(self.env).decimal_point)
-        )
+        # In the reader's number format: "1,500", "1 500", "0,50".
+        lang = self.env["res.lang"].browse(get_lang(self.env).id)
+        text = lang.format("%d" if isinstance(number, int) else "%.2f", number, grouping=True)
         category = Locale.parse(self.env.lang or "en_US").plural_form(abs(number))
         # One message per CLDR plural category; English uses "one" and "other" only.
         messages = {

@@ -53,6 +53,13 @@ class LoyaltyCard(models.Model):
         household = patient._clinic_household(program.company_id)
         member = household if household and household._clinic_is_member_active() else household.browse()
         plan = member.plan_id
+        # A member paying with the family card keeps their own card (points earned before
+        # joining, or while the membership did not share points): the desk shows it too.
+        own = (
+            patient.clinic_card_ids.filtered(lambda card: card.active and card.program_id == program)[:1]
+            if self.partner_id != patient
+            else self.browse()
+        )
         member_categories = plan.discount_categ_ids
         if member_categories:
             member_categories = self.env["product.category"].search([("id", "child_of", member_categories.ids)])
@@ -68,6 +75,8 @@ class LoyaltyCard(models.Model):
             "plural_points": self._clinic_plural_points(),
             # A household member pays with the holder's card: the desk says whose it is.
             "holder": self.partner_id.name if self.partner_id != patient else "",
+            "own_code": own.code or "",
+            "own_points": own.points,
             "tier": self._clinic_current_tier().name or "",
             "next_tier": self.clinic_next_tier_id.name or "",
             "amount_to_next_tier": self.clinic_amount_to_next_tier,

@@ -8,6 +8,11 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.clinic_loyalty_program_id",
         readonly=False,
     )
+    # A POS setting (Odoo writes pos_* fields to the selected point of sale).
+    pos_clinic_new_customer_patient = fields.Boolean(
+        related="pos_config_id.clinic_new_customer_patient",
+        readonly=False,
+    )
     clinic_household_desk_members = fields.Boolean(
         related="company_id.clinic_household_desk_members",
         readonly=False,

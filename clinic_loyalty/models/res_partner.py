@@ -235,6 +235,31 @@ class ResPartner(models.Model):
                 domain = expression.OR([domain, lookup])
         return domain
 
+    @api.model
+    def default_get(self, fields_list):
+        defaults = super().default_get(fields_list)
+        # A customer created at a clinic's point of sale (its partner form names the POS) is
+        # a patient by default, as the POS's setting says; the cashier may untick it.
+        config_id = self.env.context.get("clinic_pos_config_id")
+        if "is_patient" in fields_list and isinstance(config_id, int) and not isinstance(config_id, bool):
+            config = self.env["pos.config"].browse(config_id).exists()
+            if config and config.has_access("read") and config._clinic_new_customer_is_patient():
+                defaults["is_patient"] = True
+        return defaults
+
+    @api.model
+    def _load_pos_data_domain(self, data):
+        # The POS lists its own company's contacts and shared ones, not another company's.
+        company = self.env["pos.config"].browse(data["pos.config"]["data"][0]["id"]).company_id
+        return expression.AND(
+            [super()._load_pos_data_domain(data), ["|", ("company_id", "=", False), ("company_id", "=", company.id)]]
+        )
+
+    @api.model
+    def _load_pos_data_fields(self, config_id):
+        fields_list = super()._load_pos_data_fields(config_id)
+        return fields_list + ["company_id"] if fields_list else fields_list
+
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:

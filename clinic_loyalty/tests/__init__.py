@@ -37,3 +37,5 @@ from . import test_campaign_desk
 from . import test_menus_forms
 from . import test_patient_form_tour
 from . import test_demo_recalls
+from . import test_desk_issue26
+from . import test_pos_tour_issue26

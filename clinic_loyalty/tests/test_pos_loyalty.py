@@ -215,7 +215,7 @@ class TestPosLoyalty(PosClinicCommon):
         self.assertEqual(sum(order.lines.mapped("points_cost")), 1100)
         todo = self.card.activity_ids
         self.assertEqual(len(todo), 1)
-        self.assertRegex(todo.note, r"discount worth 1500 points; the card gave 1100 points.*more than the 50%")
+        self.assertRegex(todo.note, r"discount worth 1,500 points; the card gave 1,100 points.*more than the 50%")
         self.assertEqual(self.card.points, 2000 - 1100 + 70)
         # Beyond the balance: the card gives what it has, never below zero.
         self.card._clinic_post("spend", -870, "Elsewhere")

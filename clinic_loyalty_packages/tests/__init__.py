@@ -10,3 +10,4 @@ from . import test_package_reminder
 from . import test_package_deferred
 from . import test_package_codes
 from . import test_package_demo
+from . import test_package_desk_offer

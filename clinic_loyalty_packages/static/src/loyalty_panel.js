@@ -24,6 +24,11 @@ patch(ClinicLoyaltyPanel.prototype, {
             }),
         }));
     },
+    /** An order paid only by packages earns nothing: no "About 0 points after payment". */
+    get showEstimate() {
+        const lines = this.order?.get_orderlines() || [];
+        return super.showEstimate && !lines.every((line) => line.clinic_package_code);
+    },
     clinicPackageTitle(pkg) {
         // The validity as the server words it ("valid until …", or from the first visit).
         const title = _t("%(code)s %(name)s, %(validity)s", {

@@ -40,6 +40,43 @@ patch(PosStore.prototype, {
             .reduce((total, line) => total + line.get_quantity(), 0);
     },
     /**
+     * The patient's package that could pay ``line`` (a service sold at full price while a
+     * package still has sessions of it): {pkg, counter}, or nothing. The desk marks the
+     * line and offers the package in one click; the server checks it before payment.
+     */
+    clinicPackageOffer(line) {
+        const order = line.order_id;
+        const partner = order?.get_partner();
+        if (
+            !partner ||
+            line.clinic_package_code ||
+            line.refunded_orderline_id ||
+            line.is_reward_line ||
+            line.get_quantity() <= 0
+        ) {
+            return undefined;
+        }
+        for (const pkg of this.clinicPackages[partner.id] || []) {
+            for (const counter of pkg.counters) {
+                if (
+                    counter.service_id === line.product_id.id &&
+                    counter.left -
+                        this.clinicPackageSessionsInOrder(order, pkg.code, counter.service_id) >=
+                        line.get_quantity()
+                ) {
+                    return {pkg, counter};
+                }
+            }
+        }
+        return undefined;
+    },
+    async clinicUseOfferedPackage(line) {
+        const offer = this.clinicPackageOffer(line);
+        if (offer) {
+            return this.clinicUsePackage(offer.pkg, offer.counter);
+        }
+    },
+    /**
      * Pay one session of ``counter``'s service with package ``pkg``: the order's line of
      * that service not yet paid by a package, or a new one, goes to zero price and names
      * the package. Returns the line, or nothing with a notification saying why.

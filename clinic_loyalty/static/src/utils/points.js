@@ -11,11 +11,8 @@ import {formatFloat} from "@web/core/utils/numbers";
  */
 export function formatClinicPoints(points, info) {
     const number = Number(points) || 0;
-    // As the server writes them: the language's decimal separator (0,50 in Russian), no
-    // thousands grouping (1500).
-    const value = Number.isInteger(number)
-        ? String(number)
-        : formatFloat(number, {digits: [0, 2], thousandsSep: ""});
+    // As the server writes them, in the reader's number format: "1,500", "1 500", "0,5".
+    const value = formatFloat(number, {digits: [0, Number.isInteger(number) ? 0 : 2]});
     if (!info?.plural_points) {
         return `${value} ${info?.point_name || ""}`.trim();
     }

@@ -98,3 +98,49 @@ registry.category("web_tour.tours").add("clinic_loyalty_packages_refund_unused_p
             ReceiptScreen.isShown(),
         ].flat(),
 });
+
+// A later visit: the massage is rung up at full price while the patient has a package for
+// it. The line says so and offers the package in one click; an order paid only by
+// packages shows no "About 0 points after payment".
+registry.category("web_tour.tours").add("clinic_loyalty_packages_offer_on_line", {
+    steps: () =>
+        [
+            Chrome.startPoS(),
+            ...choosePatient(),
+            {
+                content: "the panel has read the patient's package",
+                trigger:
+                    ".clinic-loyalty-panel .clinic-package-counter:contains('Tour Massage: 9 of 10 left')",
+            },
+            ProductScreen.clickDisplayedProduct("Tour Massage"),
+            ProductScreen.totalAmountIs("1,000.00"),
+            {
+                content: "a paid line earns: the estimate is shown",
+                trigger: ".clinic-loyalty-panel .clinic-estimate:contains('About 100 points')",
+            },
+            {
+                content: "the full-price line offers the patient's package",
+                trigger: ".orderline:contains('Tour Massage') .clinic-package-offer:contains('PK')",
+                run: "click",
+            },
+            {
+                content: "one click: the line is the package's",
+                trigger:
+                    ".orderline:contains('Tour Massage') .clinic-package-line:contains('Paid by package')",
+            },
+            ProductScreen.totalAmountIs("0.00"),
+            {
+                content: "no offer left on a line the package pays",
+                trigger: ".orderline:contains('Tour Massage'):not(:has(.clinic-package-offer))",
+            },
+            {
+                content: "let the server answer for the order as it stands",
+                trigger: ".clinic-loyalty-panel",
+                run: () => new Promise((resolve) => setTimeout(resolve, 1000)),
+            },
+            {
+                content: "a package-only order shows no points estimate",
+                trigger: ".clinic-loyalty-panel:not(:has(.clinic-estimate))",
+            },
+        ].flat(),
+});

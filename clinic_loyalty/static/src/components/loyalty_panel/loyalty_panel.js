@@ -74,6 +74,13 @@ export class ClinicLoyaltyPanel extends Component {
     get familyCardText() {
         return _t("Family card of %(holder)s", {holder: this.info.holder});
     }
+    /** A member's own card, kept while the family card pays and earns at the desk. */
+    get ownCardText() {
+        return _t(
+            "Own card %(code)s: %(points)s, kept on it; this visit uses the family card",
+            {code: this.info.own_code, points: this.formatPoints(this.info.own_points)}
+        );
+    }
     get usableText() {
         return _t("Usable now: %(points)s", {points: this.formatPoints(this.info.usable_points)});
     }
@@ -106,6 +113,14 @@ export class ClinicLoyaltyPanel extends Component {
             points: this.formatPoints(this.figures.usable_on_order),
             amount: this.env.utils.formatCurrency(this.figures.usable_amount),
         });
+    }
+    /** The estimate is shown for an order with lines, once the server has answered. */
+    get showEstimate() {
+        return Boolean(
+            this.figures &&
+                this.figures.estimate !== undefined &&
+                this.order.get_orderlines().length
+        );
     }
     get estimateText() {
         return formatClinicEstimate(this.figures.estimate, this.info);

@@ -15,6 +15,11 @@ patch(PosStore.prototype, {
         document.documentElement.lang ||= (localization.code || "en_US").replace("_", "-");
         await super.setup(...arguments);
     },
+    /** The partner form names this POS: the server decides whether a new customer is a
+     * patient (the POS's setting, the company's programme, the cashier's rights). */
+    editPartnerContext() {
+        return {...super.editPartnerContext(...arguments), clinic_pos_config_id: this.config.id};
+    },
     async selectPartner() {
         const result = await super.selectPartner(...arguments);
         const partner = this.get_order()?.get_partner();

@@ -57,6 +57,13 @@ patch(PartnerList.prototype, {
         const found = matchIds
             .map((id) => this.pos.models["res.partner"].get(id))
             .filter((partner) => partner && !partners.includes(partner));
-        return [...found, ...partners];
+        // This POS's company's contacts and shared ones only, however they were loaded.
+        const company = this.pos.company.id;
+        return [...found, ...partners].filter((partner) => {
+            // The raw value: another company is not loaded, so the relation reads empty.
+            const value = partner.raw?.company_id ?? partner.company_id;
+            const id = Array.isArray(value) ? value[0] : value?.id ?? value;
+            return !id || id === company;
+        });
     },
 });
