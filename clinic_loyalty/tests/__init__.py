@@ -33,3 +33,4 @@ from . import test_desk_language
 from . import test_metrics_dashboard
 from . import test_rfm_recency
 from . import test_screens_issue26
+from . import test_history_ledger
