@@ -12,6 +12,17 @@ from ..tools import reasons
 from ..tools.guard import server_write
 from ..tools.unverified import is_unverified
 
+# Every ledger line of a clinic card is one line of Odoo's loyalty history, written in the
+# statement that moves the balance (no query of its own): the portal's history is the ledger.
+HISTORY_CTE = """
+    history AS (
+        INSERT INTO loyalty_history (card_id, description, issued, used, order_model, order_id,
+                                     create_uid, create_date, write_uid, write_date)
+        VALUES (%(card)s, %(history_description)s, %(history_issued)s, %(history_used)s,
+                %(history_model)s, %(history_order)s,
+                %(uid)s, now() AT TIME ZONE 'UTC', %(uid)s, now() AT TIME ZONE 'UTC')
+    )"""
+
 
 class LoyaltyCard(models.Model):
     _inherit = "loyalty.card"
@@ -104,12 +115,13 @@ class LoyaltyCard(models.Model):
         )
         if points < 0:
             line._clinic_consume_lots(-points, lots=lots)
+        history = self._clinic_history_params(line, points, reason, document)
         if line_records:
             # In the statement that moves the balance: what each order line did costs the
             # order no query of its own (accruing points costs a fixed number of queries).
             self.env.cr.execute(
-                """
-                WITH records AS (
+                f"""
+                WITH {HISTORY_CTE}, records AS (
                     INSERT INTO clinic_loyalty_line_record (
                         ledger_id, kind, card_id, company_id, sale_line_id, pos_line_id, reversed_record_id,
                         qty, amount, points, rate, create_uid, create_date, write_uid, write_date)
@@ -129,12 +141,34 @@ class LoyaltyCard(models.Model):
                     "uid": self.env.uid,
                     "records": json.dumps(line_records),
                     "balance": balance + points,
+                    **history,
                 },
             )
         else:
-            self.env.cr.execute("UPDATE loyalty_card SET points = %s WHERE id = %s", [balance + points, self.id])
-        self.invalidate_recordset(["points"])
+            self.env.cr.execute(
+                f"WITH {HISTORY_CTE} UPDATE loyalty_card SET points = %(balance)s WHERE id = %(card)s",
+                {"card": self.id, "uid": self.env.uid, "balance": balance + points, **history},
+            )
+        self.invalidate_recordset(["points", "history_ids"])
+        self.env["loyalty.history"].invalidate_model()
         return line, True
+
+    def _clinic_history_params(self, line, points, reason, document):
+        """Odoo's history line of a ledger line (``HISTORY_CTE``'s parameters): what the
+        patient reads on the portal, with the ledger's figures. Display only: the balance is
+        the ledger's. In the card holder's language (the patient reads it)."""
+        lang = self.partner_id.lang or "en_US"
+        text = reasons.render(self.env, reason, self, lang) if isinstance(reason, dict) else (reason or "")
+        # The order column links the patient's own orders; other documents (a referral
+        # reward names the friend) are told by the description only.
+        order = document if document and document._name in ("sale.order", "pos.order") else None
+        return {
+            "history_description": text or line.reason,
+            "history_issued": max(points, 0.0),
+            "history_used": max(-points, 0.0),
+            "history_model": order._name if order else None,
+            "history_order": order.id if order else None,
+        }
 
     def _clinic_lock(self):
         """Lock this card's row until the end of the transaction (concurrent spenders wait)."""
@@ -438,7 +472,12 @@ class LoyaltyCard(models.Model):
                       FROM per_card
                       JOIN loyalty_card card ON card.id = per_card.card_id
                         ON CONFLICT (card_id, source_key) WHERE source_key IS NOT NULL DO NOTHING
-                 RETURNING card_id
+                 RETURNING card_id, reason, points
+                ), history AS (
+                    -- Odoo's history line of each expiry line (see HISTORY_CTE)
+                    INSERT INTO loyalty_history (card_id, description, issued, used,
+                                                 create_uid, create_date, write_uid, write_date)
+                    SELECT card_id, reason, 0, -points, %(uid)s, %(now)s, %(uid)s, %(now)s FROM lines
                 ), burnt AS (
                     -- by row address (a TID scan): the lots were just read, no index lookup per lot
                     UPDATE clinic_loyalty_ledger lot

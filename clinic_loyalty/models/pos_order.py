@@ -127,49 +127,12 @@ class PosOrder(models.Model):
         return super().confirm_coupon_programs(coupon_data)
 
     def add_loyalty_history_lines(self, coupon_data, coupon_updates):
-        # Odoo's loyalty history of a clinic card shows the ledger's figures of the order.
-        self.ensure_one()
+        # Odoo's history from the browser's figures: not for clinic cards, whose history lines
+        # are their ledger lines (see loyalty.history); other cards as in stock.
         self.check_access("write")
-        by_card = {}
-        for line in self.sudo().clinic_ledger_ids:
-            won, spent = by_card.get(line.card_id.id, (0.0, 0.0))
-            if line.kind == "earn":
-                won += line.points
-            elif line.kind == "spend":
-                spent -= line.points
-            by_card[line.card_id.id] = (won, spent)
-        clinic_cards = set(
-            self.env["loyalty.card"]
-            .sudo()
-            .browse([int(c["card_id"]) for c in coupon_data if int(c["card_id"]) > 0])
-            .exists()
-            .filtered("program_id.clinic_bonus")
-            .ids
+        return super(PosOrder, self.with_context(clinic_stock_history=True)).add_loyalty_history_lines(
+            coupon_data, coupon_updates
         )
-        written = set(
-            self.env["loyalty.history"]
-            .sudo()
-            .search(
-                [("order_model", "=", self._name), ("order_id", "=", self.id), ("card_id", "in", list(clinic_cards))]
-            )
-            .card_id.ids
-            if clinic_cards
-            else ()
-        )
-        clinic_data = []
-        for coupon in list(coupon_data):
-            card_id = int(coupon["card_id"])
-            if card_id in clinic_cards:
-                coupon_data.remove(coupon)
-                # Sent again (a replay): the card's line for this order is there already.
-                if card_id not in written:
-                    coupon["won"], coupon["spent"] = by_card.get(card_id, (0.0, 0.0))
-                    clinic_data.append(coupon)
-        result = super().add_loyalty_history_lines(coupon_data, coupon_updates)
-        if clinic_data:
-            # The lines of clinic cards hold the ledger's figures: the server writes them.
-            super(PosOrder, server_write(self.sudo())).add_loyalty_history_lines(clinic_data, [])
-        return result
 
     # Clinic programme ------------------------------------------------------------------
 

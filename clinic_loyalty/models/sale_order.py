@@ -102,12 +102,12 @@ class SaleOrder(models.Model):
         return super()._add_points_for_coupon(coupon_points)
 
     def _add_loyalty_history_lines(self):
-        # The history lines of clinic cards carry the ledger's figures: the server writes them
-        # (salespeople may not write a clinic card's history, see loyalty.history).
-        return super(SaleOrder, server_write(self.sudo()))._add_loyalty_history_lines()
+        # Odoo's history from the order's quote: not for clinic cards, whose history lines are
+        # their ledger lines (see loyalty.history); other cards as in stock.
+        return super(SaleOrder, self.with_context(clinic_stock_history=True))._add_loyalty_history_lines()
 
     def _update_loyalty_history(self, coupon_id, points):
-        return super(SaleOrder, server_write(self.sudo()))._update_loyalty_history(coupon_id, points)
+        return super(SaleOrder, self.with_context(clinic_stock_history=True))._update_loyalty_history(coupon_id, points)
 
     def _get_reward_values_discount(self, reward, coupon, **kwargs):
         values = super()._get_reward_values_discount(reward, coupon, **kwargs)
@@ -169,7 +169,9 @@ class SaleOrder(models.Model):
 
     def _action_cancel(self):
         confirmed = self.filtered(lambda order: order.state == "sale")
-        result = super()._action_cancel()
+        # Odoo deletes the order's history lines: a clinic card's lines are its ledger's, and
+        # the cancellation's reversal adds its own.
+        result = super(SaleOrder, self.with_context(clinic_stock_history=True))._action_cancel()
         for order in confirmed:
             order._clinic_reverse(1.0, "cancel", reasons.reason("order_cancel", order=order.name))
             # The vouchers the order used are available again.

@@ -16,8 +16,8 @@ class LoyaltyCardUpdateBalance(models.TransientModel):
 
     def action_update_card_point(self):
         # On a clinic card, Odoo's "update balance" screen is the manager's adjustment: the
-        # difference is posted through the ledger (its description is the reason) and
-        # Odoo's history gets its usual line. Other cards keep the stock wizard and rights.
+        # difference is posted through the ledger (its description is the reason), which
+        # writes Odoo's history line. Other cards keep the stock wizard and rights.
         self.ensure_one()
         card = self.card_id._clinic_cards()
         if not card:
@@ -28,13 +28,6 @@ class LoyaltyCardUpdateBalance(models.TransientModel):
                 self.env._("The new balance must be zero or more and differ from the current balance.")
             )
         difference = self.new_balance - self.old_balance
+        # The adjustment's ledger line writes Odoo's history line (its description is the reason).
         card.action_clinic_adjust(difference, self.description)
-        self.env["loyalty.history"].sudo().create(
-            {
-                "card_id": card.id,
-                "description": self.description,
-                "issued": max(difference, 0.0),
-                "used": max(-difference, 0.0),
-            }
-        )
         return True
