@@ -142,6 +142,10 @@ registry.category("web_tour.tours").add("clinic_loyalty_pos_phone_search", {
             panelShows(".clinic-discount", "5"),
             ProductScreen.clickDisplayedProduct("Clinic Consultation"),
             PosLoyalty.orderTotalIs("2,090.00"),
+            {
+                content: "the line says its discount in one message",
+                trigger: ".orderline .clinic-line-discount:contains('With a 5% discount')",
+            },
         ].flat(),
 });
 
@@ -474,8 +478,8 @@ registry.category("web_tour.tours").add("clinic_loyalty_pos_front_desk_in_russia
                     : step
             ),
             {
-                content: "the Reward button, in Russian",
-                trigger: ProductScreen.controlButtonTrigger("Награда"),
+                content: "the Rewards button, in Russian",
+                trigger: ProductScreen.controlButtonTrigger("Награды"),
                 run: "click",
             },
             {
