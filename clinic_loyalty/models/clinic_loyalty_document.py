@@ -1,5 +1,5 @@
 from odoo import api, models
-from odoo.tools import float_compare, float_is_zero
+from odoo.tools import float_compare, float_is_zero, float_round
 
 from ..tools import reasons
 from ..tools.guard import server_write
@@ -86,7 +86,10 @@ class ClinicLoyaltyDocument(models.AbstractModel):
         what the discount is worth at the programme's value of a point, any other reward at
         least its required points; never below zero."""
         if reward.reward_type == "discount" and reward.discount_mode == "per_point" and reward.discount:
-            return max(money / reward.discount, 0.0)
+            # In the programme's points (whole points, or hundredths): a discount of 143.00
+            # costs 143 points, whatever a tax's last cent does to the line's total.
+            step = reward.program_id._clinic_points_step()
+            return max(float_round(float_round(money / reward.discount, precision_digits=6), precision_rounding=step), 0.0)
         return max(claimed or 0.0, reward.required_points, 0.0)
 
     def _clinic_compute_earning(self, card, program=None):
@@ -161,7 +164,9 @@ class ClinicLoyaltyDocument(models.AbstractModel):
         # Each line's share of the points payment, in proportion to what the line costs: a
         # refund of the line gives back its share.
         amounts = [amount for _categ, amount in self._clinic_earning_lines()]
-        shares = self.env["clinic.loyalty.line.record"]._clinic_split(-points, amounts)
+        shares = self.env["clinic.loyalty.line.record"]._clinic_split(
+            -points, amounts, digits=card.program_id._clinic_points_digits()
+        )
         return card.sudo()._clinic_post(
             "spend",
             -points,
@@ -266,7 +271,9 @@ class ClinicLoyaltyDocument(models.AbstractModel):
             else:
                 part = refunded
             part = min(max(part, 0.0), 1.0)
-            points = min(abs(record.points) * part, abs(points_left))
+            # In the programme's points: a line refunded whole gives back all that is left.
+            step = line.card_id.program_id._clinic_points_step()
+            points = min(float_round(abs(record.points) * part, precision_rounding=step), abs(points_left))
             amount = min(max(record.amount, 0.0) * part, max(amount_left, 0.0))
             if float_compare(points, 0, precision_digits=2) > 0 or float_compare(amount, 0, precision_digits=2) > 0:
                 shares.append((record, points, amount))

@@ -322,6 +322,24 @@ class LoyaltyProgram(models.Model):
             return self.clinic_boost_factor
         return 1.0
 
+    def _clinic_points_step(self):
+        """The smallest number of points the programme moves: one point, or a hundredth when
+        it keeps hundredths. Earning, spending and refunds keep to it, so a balance of a
+        programme that rounds to whole points is always whole."""
+        self.ensure_one()
+        return 0.01 if self.clinic_rounding == "none" else 1.0
+
+    def _clinic_points_digits(self):
+        """Decimal places of the programme's points (0 for whole points)."""
+        return 2 if self.clinic_rounding == "none" else 0
+
+    def _clinic_points_down(self, points):
+        """``points`` down to the programme's step: what may be spent of a balance."""
+        self.ensure_one()
+        return float_round(
+            float_round(points, precision_digits=6), precision_rounding=self._clinic_points_step(), rounding_method="DOWN"
+        )
+
     def _clinic_round_points(self, points):
         self.ensure_one()
         if self.clinic_rounding == "none":
@@ -360,7 +378,7 @@ class LoyaltyProgram(models.Model):
         # What each line did: its share of the points (in proportion to what it earned before
         # rounding) and of the money paid (in proportion to its amount); the shares add up.
         Record = self.env["clinic.loyalty.line.record"]
-        line_points = Record._clinic_split(points, raws)
+        line_points = Record._clinic_split(points, raws, digits=self._clinic_points_digits())
         line_paid = Record._clinic_split(paid, [amount for _categ, amount in lines])
         return {
             "points": points,
@@ -371,9 +389,15 @@ class LoyaltyProgram(models.Model):
         }
 
     def _clinic_points_payment_cap(self, gross, currency):
-        """Most of an order of ``gross`` that may be paid with points."""
+        """Most of an order of ``gross`` that may be paid with points: the programme's share,
+        down to what whole points pay when the programme moves whole points (143.75 payable
+        at 1 per point is 143 points, 143.00)."""
         self.ensure_one()
-        return currency.round(gross * self.clinic_max_redeem_percent / 100.0)
+        cap = currency.round(gross * self.clinic_max_redeem_percent / 100.0)
+        value = self._clinic_points_reward().discount
+        if value and self.clinic_rounding != "none":
+            cap = currency.round(self._clinic_points_down(cap / value) * value)
+        return cap
 
     def _clinic_points_reward(self):
         """The programme's points discount (money per point): how a point is valued when a

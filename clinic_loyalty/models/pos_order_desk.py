@@ -42,7 +42,9 @@ class PosOrder(models.Model):
         usable = card._clinic_usable_points(partner)
         cap = program._clinic_points_payment_cap(order._clinic_cap_base(), currency)
         value = program._clinic_points_reward().discount
-        usable_amount = min(cap, currency.round(max(usable, 0.0) * value)) if value else 0.0
+        # Points spend in the programme's step (whole points): 4,777.50 on the card pay 4,777.
+        spendable = program._clinic_points_down(max(usable, 0.0))
+        usable_amount = min(cap, currency.round(spendable * value)) if value else 0.0
         return {
             "points": points,
             "allowed": allowed,
@@ -50,7 +52,7 @@ class PosOrder(models.Model):
             "usable_points": usable,
             "cap": cap,
             "usable_amount": usable_amount,
-            "usable_on_order": currency.round(usable_amount / value) if value else 0.0,
+            "usable_on_order": program._clinic_points_down(usable_amount / value) if value else 0.0,
             "estimate": order._clinic_compute_earning(card)["points"],
         }
 

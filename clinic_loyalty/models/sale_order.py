@@ -118,8 +118,11 @@ class SaleOrder(models.Model):
         # the patient asked to use, taxes included as at the POS: the reward lines are priced
         # untaxed with the taxes of the lines they discount, in the order's proportion.
         cap = self._clinic_points_payment_cap(program)
+        # Whole points of the card (or of what the patient asked to use) when the programme
+        # moves whole points: 4,777.50 on the card pay 4,777.
+        cap = min(cap, self.currency_id.round(program._clinic_points_down(coupon.points) * reward.discount))
         if self.clinic_points_to_use > 0:
-            cap = min(cap, self.clinic_points_to_use * reward.discount)
+            cap = min(cap, program._clinic_points_down(self.clinic_points_to_use) * reward.discount)
         untaxed = -sum(vals["price_unit"] * vals.get("product_uom_qty", 1.0) for vals in values)
         discount = untaxed * self._clinic_tax_ratio()
         if discount > cap and discount > 0:

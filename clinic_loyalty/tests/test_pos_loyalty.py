@@ -117,7 +117,7 @@ class TestPosLoyalty(PosClinicCommon):
         self.patient.sudo().write({"email": "pos@example.com", "phone": "+7 912 555 00 01"})
         self.card._clinic_post("earn", 1000, "Opening")
         self._sync(self._order_data([(self.service, 1)]))  # Odoo's caches, as on a running terminal
-        clinic = self._sync_costs(self._order_data([(self.service, 1), self._reward_line(200)]), 161)
+        clinic = self._sync_costs(self._order_data([(self.service, 1), self._reward_line(200)]), 162)
         self.assertEqual(sorted(clinic.sudo().clinic_ledger_ids.mapped("kind")), ["earn", "spend"])
 
         plain = self.env["loyalty.program"].create(
