@@ -144,7 +144,8 @@ class PosOrder(models.Model):
             # As the cashier reads them: points with their plural form, and why each moved,
             # in the POS user's language.
             "display": {name: card._format_points(value) for name, value in figures.items()},
-            "reasons": [line._clinic_reason_text() for line in (lines | reversals).sorted("id")],
+            # Once each: a refund reverses several lines of the order for the same reason.
+            "reasons": list(dict.fromkeys(line._clinic_reason_text() for line in (lines | reversals).sorted("id"))),
             "expiring_date": fields.Date.to_string(card.clinic_next_expiry_date)
             if card.clinic_next_expiry_date
             else False,

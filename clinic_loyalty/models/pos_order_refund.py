@@ -168,10 +168,11 @@ class PosOrder(models.Model):
         """What a refund of some of an order's items gives back, before it is paid.
 
         ``refunded`` maps the order's line ids to the quantities refunded. Answers
-        ``{"shares": [{"line_id", "qty"}], "settle": {...} or False}``:
+        ``{"shares": [{"line_id", "qty", "price_unit"}], "settle": {...} or False}``:
 
         - ``shares``: the part of the order's clinic points discount that goes with the
-          items, which the refund screen adds to the refund, so the money returned plus the
+          items, which the refund screen adds to the refund (``qty`` units of the points
+          line at ``price_unit``, rounded to the currency), so the money returned plus the
           points given back are what the refunded items cost;
         - ``settle``: the points the order earned on these items that the patient has
           already spent (the card no longer holds them), with their value in money
@@ -200,10 +201,17 @@ class PosOrder(models.Model):
         restored = sum(step["points"] for step in plan if step["line"].kind == "spend")
         ratio = min(restored / spent, 1.0) if spent else order._clinic_refunded_ratio(fractions)
         shares = []
+        currency = order.currency_id
         for line in order.lines.filtered(lambda line: line.reward_id.program_id.clinic_bonus and line.qty > 0):
-            qty = min(line.qty * ratio, line.qty - line.refunded_qty)
-            if float_compare(qty, 0, precision_digits=4) > 0:
-                shares.append({"line_id": line.id, "qty": round(qty, 4)})
+            # One figure for the screen, the receipt, the till and the ledger: the refund's
+            # line is one unit at the share's price in the currency (a fraction of a unit
+            # would print and sync rounded to the unit of measure, not as it was paid).
+            whole = line.price_unit * line.qty
+            earlier = line.refund_orderline_ids.filtered(lambda refund: refund.order_id.state in PAID_STATES)
+            returned = sum(-refund.qty * refund.price_unit for refund in earlier) / whole if whole else 1.0
+            price_unit = currency.round(whole * min(ratio, max(1.0 - returned, 0.0)))
+            if not currency.is_zero(price_unit):
+                shares.append({"line_id": line.id, "qty": 1, "price_unit": price_unit})
         settle = False
         missing = sum(step["missing"] for step in plan)
         reward = order.company_id.clinic_loyalty_program_id._clinic_points_reward()

@@ -40,3 +40,4 @@ from . import test_demo_recalls
 from . import test_desk_issue26
 from . import test_pos_tour_issue26
 from . import test_history_ledger
+from . import test_pos_receipt_money

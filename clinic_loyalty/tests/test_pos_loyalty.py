@@ -343,7 +343,11 @@ class TestPosLoyalty(PosClinicCommon):
             .with_user(self.cashier)
             .clinic_refund_reward_shares(order.id, {str(massage_line.id): 1})
         )
-        self.assertEqual(shares, {"shares": [{"line_id": points_line.id, "qty": 0.5}], "settle": False})
+        # One unit at the share's price in the currency: the figure the screen, the receipt,
+        # the payment and the ledger share.
+        self.assertEqual(
+            shares, {"shares": [{"line_id": points_line.id, "qty": 1, "price_unit": -100}], "settle": False}
+        )
         refund_data = self.create_ui_order_data(
             [{"product": self.massage, "quantity": -1, "refunded_orderline_id": massage_line.id}],
             customer=self.patient,
@@ -367,7 +371,7 @@ class TestPosLoyalty(PosClinicCommon):
         # The other massage's share is all that is left to refund.
         self.assertEqual(
             self.env["pos.order"].clinic_refund_reward_shares(order.id, {str(massage_line.id): 2})["shares"],
-            [{"line_id": points_line.id, "qty": 0.5}],
+            [{"line_id": points_line.id, "qty": 1, "price_unit": -100}],
         )
 
     def test_a_refund_after_the_earned_points_were_spent_takes_what_is_left(self):

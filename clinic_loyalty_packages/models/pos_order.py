@@ -128,7 +128,9 @@ class PosOrder(models.Model):
                 allowed = sum((done | packages).mapped("refund_amount"))
                 paid_back = -line.price_subtotal_incl
                 currency = order.currency_id
-                if len(done | packages) < units or currency.compare_amounts(paid_back, allowed + currency.rounding) > 0:
+                # Paying back more, or less, than the server's quote (a price changed by hand,
+                # a discount added) is told: the patient is never short without anyone knowing.
+                if len(done | packages) < units or currency.compare_amounts(abs(paid_back - allowed), currency.rounding) > 0:
                     body = self.env._(
                         "%(product)s: the refund pays back %(paid)s, but the unused part of the packages it "
                         "refunds is worth %(allowed)s (%(count)s of %(units)s packages refunded). A loyalty "
@@ -148,7 +150,7 @@ class PosOrder(models.Model):
         """Before a refund is paid: what refunding packages sold by the order gives back.
 
         ``refunded`` maps the order's line ids to the quantities refunded (as the refund
-        screen holds them). Answers ``{"lines": [{"line_id", "amount", "price_unit", "name"}]}``:
+        screen holds them). Answers ``{"lines": [{"line_id", "amount", "price_unit", "discount", "name"}]}``:
         for each line selling packages, the unused part of the packages a refund closes (the
         least used first) and the unit price that makes the refund line pay back that much.
         """
@@ -175,6 +177,9 @@ class PosOrder(models.Model):
                     "line_id": line.id,
                     "amount": amount,
                     "price_unit": line.price_unit * amount / value if value else 0.0,
+                    # The price above pays back ``amount`` with the line's own discount, as
+                    # it was sold (never the card discount the patient has now).
+                    "discount": line.discount,
                     "name": self.env._(
                         "%(product)s: unused part of %(packages)s",
                         product=line.product_id.display_name,

@@ -11,3 +11,4 @@ from . import test_package_deferred
 from . import test_package_codes
 from . import test_package_demo
 from . import test_package_desk_offer
+from . import test_package_refund_quote_money

@@ -38,6 +38,7 @@ patch(TicketScreen.prototype, {
             for (const line of lines.filter((l) => l.refunded_orderline_id.id === quote.line_id)) {
                 line.price_type = "manual";
                 line.set_unit_price(quote.price_unit);
+                line.set_discount(quote.discount || 0);
                 line.full_product_name = quote.name;
             }
         }

@@ -124,7 +124,12 @@ patch(PosStore.prototype, {
      * orders; on POS orders the discount is part of what the patient pays.
      */
     clinicApplyCardDiscount(order) {
-        const info = order?.get_partner() && this.clinicCardInfo[order.get_partner().id];
+        // A paid order is what the patient was charged: a tier reached by this very payment
+        // changes nothing on it (its receipt shows the server's figures).
+        if (!order || order.finalized || (order.state && order.state !== "draft")) {
+            return;
+        }
+        const info = order.get_partner() && this.clinicCardInfo[order.get_partner().id];
         if (!info?.discount_percent && !info?.member_discount_percent && !info?.vouchers?.length) {
             return;
         }
@@ -134,7 +139,16 @@ patch(PosStore.prototype, {
         // member discount, in the plan's order; the server records the same allocation.
         const vouchersLeft = (info.vouchers || []).map((voucher) => ({...voucher}));
         for (const line of order.get_orderlines()) {
-            if (line.is_reward_line || line.combo_parent_id) {
+            // A refund line pays back what its line was paid (the server's quote), and a
+            // line at zero price (a package session) has nothing to discount.
+            if (
+                line.is_reward_line ||
+                line.combo_parent_id ||
+                line.refunded_orderline_id ||
+                line.clinic_package_code ||
+                line.get_quantity() <= 0 ||
+                line.price_unit <= 0
+            ) {
                 continue;
             }
             const categ = line.product_id?.categ_id?.id;

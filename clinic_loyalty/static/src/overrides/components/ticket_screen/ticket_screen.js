@@ -42,9 +42,11 @@ patch(TicketScreen.prototype, {
             if (!pointLine) {
                 continue;
             }
+            // The server's figure as it is: a unit at the share's price, so the screen, the
+            // receipt, the payment and the ledger read the same amount.
             this.pos.models["pos.order.line"].create({
                 qty: -share.qty,
-                price_unit: pointLine.price_unit,
+                price_unit: share.price_unit,
                 product_id: pointLine.product_id,
                 order_id: destinationOrder,
                 tax_ids: pointLine.tax_ids.map((tax) => ["link", tax]),

@@ -1,0 +1,34 @@
+"""Issue 26, item 2: a POS refund of a package pays back the server's quote: the quote names
+the discount it was priced with (the line's own, never a card discount added since), and a
+refund paying back less than the quote (a discount added at the desk) is told to a manager."""
+
+from odoo.tests import tagged
+
+# The module, not its class: a class imported here would run its tests here too.
+from . import test_package_refund
+
+
+@tagged("post_install", "-at_install")
+class TestPackageRefundQuoteMoney(test_package_refund.TestPackageRefund):
+    def test_the_quote_keeps_the_lines_discount_and_a_short_refund_is_told(self):
+        self.open_new_session()
+        order = self._sync(self.create_ui_order_data([(self.course, 1)], customer=self.patient))
+        package = self.env["clinic.package"].sudo().search([("pos_line_id", "in", order.lines.ids)])
+        self._use(package, 3)
+        quote = self.env["pos.order"].clinic_package_refund_quote(order.id, {str(order.lines.id): 1})
+        self.assertEqual(
+            {k: quote["lines"][0][k] for k in ("amount", "price_unit", "discount")},
+            {"amount": 6300, "price_unit": 6300, "discount": 0},
+        )
+        # The desk re-applied a 3 % card discount to the refund line: 6,111 paid back.
+        refund = self._pos_refund(order, 6111)
+        self.assertEqual(refund.amount_total, -6111)
+        body = " ".join(refund.message_ids.mapped("body"))
+        self.assertIn("the refund pays back", body)
+        self.assertIn("A loyalty manager decides", body)
+
+
+# The tests of the class this one extends run in their own file.
+for _name in dir(test_package_refund.TestPackageRefund):
+    if _name.startswith("test_") and _name not in TestPackageRefundQuoteMoney.__dict__:
+        setattr(TestPackageRefundQuoteMoney, _name, None)
