@@ -29,3 +29,4 @@ from . import test_rpc_reading
 from . import test_sale_rights
 from . import test_welcome_guard
 from . import test_review_issue25
+from . import test_pos_reload_tour
