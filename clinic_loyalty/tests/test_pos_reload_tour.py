@@ -69,3 +69,12 @@ class TestPosReloadTour(TestPointOfSaleHttpCommon):
         self.assertEqual(order.amount_total, 1590)
         self.card.invalidate_recordset()
         self.assertEqual(self.card.points, 500 - 500 + 159)
+
+    def test_the_cashier_types_the_points_to_use(self):
+        self.start_pos_tour("clinic_loyalty_pos_points_to_use")
+        order = self.env["pos.order"].search([("partner_id", "=", self.patient.id)])
+        self.assertEqual(order.amount_total, 1790)
+        self.card.invalidate_recordset()
+        spent = order.sudo().clinic_ledger_ids.filtered(lambda line: line.kind == "spend")
+        self.assertEqual(spent.points, -300)
+        self.assertEqual(self.card.points, 500 - 300 + 179)
