@@ -29,5 +29,5 @@ from . import test_rpc_reading
 from . import test_sale_rights
 from . import test_welcome_guard
 from . import test_review_issue25
-from . import test_pos_reload_tour
+from . import test_pos_points_to_use_tour
 from . import test_pos_points_to_use

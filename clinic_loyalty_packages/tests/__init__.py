@@ -9,4 +9,3 @@ from . import test_package_refund
 from . import test_package_reminder
 from . import test_package_deferred
 from . import test_package_codes
-from . import test_package_reload_tour
