@@ -17,8 +17,6 @@ patch(ControlButtons.prototype, {
         if (!rewards.some(({reward}) => reward.program_id.clinic_bonus)) {
             return super.clickRewards(...arguments);
         }
-        // The patient's card may still be on its way (just selected, or a reloaded order).
-        await this.pos.clinicLoadCardInfo(order.get_partner());
         await this.pos.clinicRefreshFigures(order);
         const figures = order.clinicFigures({productsOnly: true});
         const info = this.pos.clinicCardInfo[order.get_partner()?.id];
