@@ -41,3 +41,5 @@ from . import test_desk_issue26
 from . import test_pos_tour_issue26
 from . import test_history_ledger
 from . import test_pos_receipt_money
+from . import test_pos_points_to_use_tour
+from . import test_pos_points_to_use

@@ -3,6 +3,8 @@ import {_t} from "@web/core/l10n/translation";
 import {deserializeDate, formatDate} from "@web/core/l10n/dates";
 import {formatFloat} from "@web/core/utils/numbers";
 import {usePos} from "@point_of_sale/app/store/pos_hook";
+import {useService} from "@web/core/utils/hooks";
+import {NumberPopup} from "@point_of_sale/app/utils/input_popups/number_popup";
 import {formatClinicEstimate, formatClinicPoints} from "@clinic_loyalty/utils/points";
 
 /**
@@ -16,6 +18,8 @@ export class ClinicLoyaltyPanel extends Component {
 
     setup() {
         this.pos = usePos();
+        this.dialog = useService("dialog");
+        this.notification = useService("notification");
         useEffect(
             (partnerId) => {
                 if (partnerId) {
@@ -124,5 +128,46 @@ export class ClinicLoyaltyPanel extends Component {
     }
     get estimateText() {
         return formatClinicEstimate(this.figures.estimate, this.info);
+    }
+    /** "Points to use: all allowed" or "Points to use: 500 points". */
+    get pointsToUseText() {
+        const points = this.order.uiState.clinicPointsToUse;
+        return points
+            ? _t("Points to use: %(points)s", {points: this.formatPoints(points)})
+            : _t("Points to use: as many as allowed");
+    }
+    /**
+     * The patient says how many points to pay with (empty: as many as allowed). The points
+     * line keeps to it; the server checks the points it costs before payment and when the
+     * order syncs, as on sales orders (balance, monthly limit, the programme's share).
+     */
+    clinicAskPointsToUse() {
+        const order = this.order;
+        this.dialog.add(NumberPopup, {
+            title: _t("Points to use"),
+            subtitle: _t("Empty: as many as allowed"),
+            getPayload: (value) => {
+                const points = value === "" ? 0 : parseFloat(String(value).replace(",", "."));
+                if (!(points >= 0)) {
+                    this.notification.add(_t("Type a number of points, or nothing."), {
+                        type: "warning",
+                    });
+                    return;
+                }
+                order.uiState.clinicPointsToUse = points || undefined;
+                const usable = this.figures?.usable_on_order;
+                if (points && usable !== undefined && points > usable) {
+                    this.notification.add(
+                        _t("%(points)s can be used on this order.", {
+                            points: this.formatPoints(usable),
+                        }),
+                        {type: "warning"}
+                    );
+                }
+                // The points line follows (pos_loyalty prices its reward lines again).
+                this.pos.updateRewards();
+                this.render();
+            },
+        });
     }
 }

@@ -85,9 +85,12 @@ patch(PosOrder.prototype, {
         const base = lines.reduce((total, line) => total + line.get_base_price(), 0);
         // The server's share for this order's lines; offline, the same rule computed here.
         const figures = this.clinicFigures({productsOnly: true});
-        const cap = figures
-            ? figures.cap
-            : (gross * reward.program_id.clinic_max_redeem_percent) / 100;
+        let cap = figures ? figures.cap : (gross * reward.program_id.clinic_max_redeem_percent) / 100;
+        // The points the patient asked to use (PosStore panel), none: as many as allowed.
+        const asked = this.uiState?.clinicPointsToUse;
+        if (asked > 0) {
+            cap = Math.min(cap, asked * reward.discount);
+        }
         const capBase = gross ? (cap * base) / gross : 0;
         const discount = -result.reduce(
             (total, vals) => total + vals.price_unit * (vals.qty || 1),
