@@ -248,8 +248,13 @@ class ClinicLoyaltyDocument(models.AbstractModel):
     def _clinic_points_given_back(self, pairs):
         """Points a refund gives back through its points lines: ``pairs`` of (line of the
         document that paid with points, part of its discount the refund returns, 0 to 1),
-        each worth that part of the points the line cost."""
-        return sum(line.points_cost * min(max(part, 0.0), 1.0) for line, part in pairs)
+        each worth that part of the points the line cost, in the programme's points (whole
+        points: the share of a discount Odoo spread over several taxes comes back whole)."""
+        total, step = 0.0, 0.01
+        for line, part in pairs:
+            total += line.points_cost * min(max(part, 0.0), 1.0)
+            step = max(step, line.reward_id.program_id._clinic_points_step())
+        return float_round(total, precision_rounding=step)
 
     def _clinic_line_shares(self, line, refunded):
         """[(record, points, amount)]: what reversing ``refunded`` takes of each line record

@@ -74,7 +74,12 @@ class TestPosReceiptMoney(test_pos_tour.TestPosLoyaltyTours):
         self.assertGreater(share, 0)
         self.assertAlmostEqual(refund.amount_total, -450 + share, places=2)
         reversals = sale.sudo().clinic_ledger_ids.filtered(lambda line: line.kind == "reversal")
-        self.assertAlmostEqual(sum(r.points for r in reversals if r.points > 0), share, places=2)
+        # The programme moves whole points: the share given back is whole, worth the refund
+        # line's price (1 point = 1; Odoo's spread of the discount over taxes can leave the
+        # money a few cents under the points).
+        given_back = sum(r.points for r in reversals if r.points > 0)
+        self.assertEqual(given_back, round(given_back), "whole points")
+        self.assertAlmostEqual(given_back, share, delta=0.05)
         self.card.invalidate_recordset()
         self.assertAlmostEqual(self.card.points, sum(self.card.clinic_ledger_ids.mapped("points")), places=2)
 
