@@ -67,7 +67,7 @@ class AccountMove(models.Model):
                             "sale_line_id": record.sale_line_id.id or None,
                             "pos_line_id": record.pos_line_id.id or None,
                             "reversed_record_id": record.reversed_record_id.id,
-                            "qty": 0.0,
+                            "qty": -record.qty,
                             "points": -record.points,
                             "amount": -record.amount,
                             "rate": record.rate,

@@ -86,10 +86,15 @@ class ClinicLoyaltyDocument(models.AbstractModel):
         what the discount is worth at the programme's value of a point, any other reward at
         least its required points; never below zero."""
         if reward.reward_type == "discount" and reward.discount_mode == "per_point" and reward.discount:
-            # In the programme's points (whole points, or hundredths): a discount of 143.00
-            # costs 143 points, whatever a tax's last cent does to the line's total.
-            step = reward.program_id._clinic_points_step()
-            return max(float_round(float_round(money / reward.discount, precision_digits=6), precision_rounding=step), 0.0)
+            program = reward.program_id
+            points = money / reward.discount
+            if program._clinic_points_step() < 1:
+                return max(points, 0.0)
+            # Whole points, never fewer than the discount is worth: 100.49 off costs 101
+            # points, 0.49 off costs 1. One cent of a line's total is Odoo's rounding of the
+            # taxes it spreads the discount over (143.01 off costs 143 points).
+            cent = program.currency_id.rounding / reward.discount
+            return max(float_round(float_round(points - cent, precision_digits=6), precision_rounding=1, rounding_method="UP"), 0.0)
         return max(claimed or 0.0, reward.required_points, 0.0)
 
     def _clinic_compute_earning(self, card, program=None):
@@ -257,7 +262,7 @@ class ClinicLoyaltyDocument(models.AbstractModel):
         return float_round(total, precision_rounding=step)
 
     def _clinic_line_shares(self, line, refunded):
-        """[(record, points, amount)]: what reversing ``refunded`` takes of each line record
+        """[(record, points, amount, part)]: what reversing ``refunded`` takes of each line record
         of the ledger ``line`` (points and money as magnitudes), never more than is left of
         the record. None when the line has no records (posted before line records existed,
         or a document without lines)."""
@@ -270,18 +275,25 @@ class ClinicLoyaltyDocument(models.AbstractModel):
             return None
         field = self._clinic_record_line_field
         shares = []
-        for record, (points_left, amount_left) in records._clinic_left().items():
+        for record, (points_left, amount_left, done) in records._clinic_left_parts().items():
             if isinstance(refunded, dict):
                 part = refunded.get(record[field].id, 0.0) if field else 0.0
             else:
                 part = refunded
             part = min(max(part, 0.0), 1.0)
-            # In the programme's points: a line refunded whole gives back all that is left.
-            step = line.card_id.program_id._clinic_points_step()
-            points = min(float_round(abs(record.points) * part, precision_rounding=step), abs(points_left))
+            points = min(abs(record.points) * part, abs(points_left))
+            if line.card_id.program_id._clinic_points_step() >= 1:
+                # Whole points, rounded on the running total of the parts refunded, so a
+                # line refunded in parts gives back exactly what it did (10 points over
+                # three units: 3, 4, 3), and a line refunded to the end all that is left.
+                done = min(max(done, 0.0), 1.0)
+                after = min(done + part, 1.0)
+                target = float_round(abs(record.points) * after, precision_rounding=1)
+                taken = abs(record.points) - abs(points_left)
+                points = abs(points_left) if after >= 1 - 1e-6 else min(max(target - taken, 0.0), abs(points_left))
             amount = min(max(record.amount, 0.0) * part, max(amount_left, 0.0))
             if float_compare(points, 0, precision_digits=2) > 0 or float_compare(amount, 0, precision_digits=2) > 0:
-                shares.append((record, points, amount))
+                shares.append((record, points, amount, part))
         return shares
 
     def _clinic_reversal_plan(self, refunded, settled=0.0, given_back=None):
@@ -330,7 +342,7 @@ class ClinicLoyaltyDocument(models.AbstractModel):
                     spent, restored = -line.points, sum(reversing.mapped("points"))
                     to_restore = min(spent * ratio, spent - restored)
                 else:
-                    to_restore = sum(points for _record, points, _amount in shares)
+                    to_restore = sum(share[1] for share in shares)
                 to_restore = round_points(to_restore)
                 if given_back is not None:
                     to_restore = round_points(min(to_restore, max(given_back, 0.0)))
@@ -352,8 +364,8 @@ class ClinicLoyaltyDocument(models.AbstractModel):
                 to_take = min(line.points * ratio, line.points + sum(reversing.mapped("points")))
                 to_refund = min(line.amount * ratio, line.amount + sum(reversing.mapped("amount")))
             else:
-                to_take = sum(points for _record, points, _amount in shares)
-                to_refund = sum(amount for _record, _points, amount in shares)
+                to_take = sum(share[1] for share in shares)
+                to_refund = sum(share[2] for share in shares)
             if (
                 float_compare(to_take, 0, precision_digits=2) <= 0
                 and float_compare(to_refund, 0, precision_digits=2) <= 0
@@ -384,9 +396,9 @@ class ClinicLoyaltyDocument(models.AbstractModel):
         """``shares`` of a spending line scaled to the ``total`` points actually given back."""
         if not shares:
             return []
-        planned = sum(points for _record, points, _amount in shares)
+        planned = sum(share[1] for share in shares)
         factor = min(total / planned, 1.0) if planned else 0.0
-        return [(record, points * factor, amount) for record, points, amount in shares]
+        return [(record, points * factor, amount, part) for record, points, amount, part in shares]
 
     def _clinic_reverse(self, refunded, event, reason, refund=None, settled=0.0, given_back=None):
         """Give back what ``refunded`` of the document spent and take back what it earned.
@@ -457,19 +469,20 @@ class ClinicLoyaltyDocument(models.AbstractModel):
     @api.model
     def _clinic_reversal_record_vals(self, shares, kind):
         """Values of the records of what a reversal takes back of each line record in
-        ``shares`` [(record, points, amount)] (magnitudes): a spending record gets points
-        back, an earning record gives points and money back."""
+        ``shares`` [(record, points, amount, part)] (magnitudes; ``part`` of the record's
+        line refunded): a spending record gets points back, an earning record gives points
+        and money back; the reversal keeps the quantity it refunded."""
         return [
             {
                 "kind": kind,
                 "sale_line_id": record.sale_line_id.id or None,
                 "pos_line_id": record.pos_line_id.id or None,
                 "reversed_record_id": record.id,
-                "qty": 0.0,
+                "qty": record.qty * part,
                 "points": points if kind == "spend" else -points,
                 "amount": -amount,
                 "rate": record.rate,
             }
-            for record, points, amount in shares
+            for record, points, amount, part in shares
             if float_compare(points, 0, precision_digits=4) > 0 or float_compare(amount, 0, precision_digits=4) > 0
         ]

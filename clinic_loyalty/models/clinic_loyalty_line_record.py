@@ -91,11 +91,20 @@ class ClinicLoyaltyLineRecord(models.Model):
 
     def _clinic_left(self):
         """{record: (points, amount) not yet reversed} of these (original) records."""
+        return {record: (points, amount) for record, (points, amount, _part) in self._clinic_left_parts().items()}
+
+    def _clinic_left_parts(self):
+        """{record: (points, amount, part)}: what is left of these (original) records, and
+        the part of each (0 to 1) already reversed, from the quantities its reversals took
+        (a reversal's ``qty``; an undone reversal counts with its undoing)."""
         reversals = self.sudo().search([("reversed_record_id", "in", self.ids)])
-        left = {record: [record.points, record.amount] for record in self}
+        left = {record: [record.points, record.amount, 0.0] for record in self}
         for reversal in reversals:
-            left[reversal.reversed_record_id][0] += reversal.points
-            left[reversal.reversed_record_id][1] += reversal.amount
+            original = reversal.reversed_record_id
+            left[original][0] += reversal.points
+            left[original][1] += reversal.amount
+            if original.qty:
+                left[original][2] += reversal.qty / original.qty
         return {record: tuple(values) for record, values in left.items()}
 
     @api.model

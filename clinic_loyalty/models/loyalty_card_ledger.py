@@ -257,7 +257,8 @@ class LoyaltyCard(models.Model):
                 )
             )
             allowed = min(allowed, self.points)
-        return max(allowed, 0.0), problems
+        # In the programme's points: a whole-point card never spends half a point.
+        return max(self.program_id._clinic_points_down(allowed), 0.0), problems
 
     def _clinic_record_spending_excess(self, order, points, allowed, problems):
         """Tell the loyalty managers that a paid order used more points than the rules allowed.

@@ -276,7 +276,7 @@ class LoyaltyProgram(models.Model):
 
     @api.model
     def _load_pos_data_fields(self, config_id):
-        return super()._load_pos_data_fields(config_id) + ["clinic_bonus", "clinic_max_redeem_percent"]
+        return super()._load_pos_data_fields(config_id) + ["clinic_bonus", "clinic_max_redeem_percent", "clinic_rounding"]
 
     def _clinic_tier_for_spend(self, spend):
         """The highest tier whose threshold ``spend`` reaches (tiers are ordered by threshold)."""

@@ -43,3 +43,4 @@ from . import test_history_ledger
 from . import test_pos_receipt_money
 from . import test_pos_points_to_use_tour
 from . import test_pos_points_to_use
+from . import test_review_issue26

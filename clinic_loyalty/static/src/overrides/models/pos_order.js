@@ -87,7 +87,12 @@ patch(PosOrder.prototype, {
         const figures = this.clinicFigures({productsOnly: true});
         let cap = figures ? figures.cap : (gross * reward.program_id.clinic_max_redeem_percent) / 100;
         // The points the patient asked to use (PosStore panel), none: as many as allowed.
-        const asked = this.uiState?.clinicPointsToUse;
+        // Whole points when the programme counts whole points (the server charges a
+        // discount of 100.49 as 101 points).
+        let asked = this.uiState?.clinicPointsToUse;
+        if (asked > 0 && reward.program_id.clinic_rounding !== "none") {
+            asked = Math.floor(asked + 1e-9);
+        }
         if (asked > 0) {
             cap = Math.min(cap, asked * reward.discount);
         }
