@@ -144,6 +144,6 @@ class TestPortalHistoryIsLedger(HttpCase):
         self.assertEqual(response.status_code, 200)
         welcome = card.clinic_ledger_ids.filtered(lambda line: line.points == 50)
         self.assertTrue(welcome, "the welcome bonus")
-        for text in ("Order S00026", "Order S00027", welcome.reason, "1770 points", "125 points", "50 points"):
+        for text in ("Order S00026", "Order S00027", welcome.reason, "1,770 points", "125 points", "50 points"):
             self.assertIn(text, response.text)
         self.assertEqual(response.text.count("<tr>"), 3, "one row per ledger line")

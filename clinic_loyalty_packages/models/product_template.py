@@ -149,7 +149,7 @@ class ProductProduct(models.Model):
 
     # Stored on the variant: an order's lines read their products' rows anyway, so knowing
     # which lines sell a package costs no query of its own at the POS sync or confirmation.
-    clinic_is_package = fields.Boolean(related="product_tmpl_id.is_clinic_package", store=True)
+    clinic_is_package = fields.Boolean(related="product_tmpl_id.is_clinic_package", store=True, string="Sells a Treatment Package")
 
     @api.model
     def _load_pos_data_fields(self, config_id):
