@@ -1,6 +1,10 @@
 from odoo import models
 from odoo.tools.translate import code_translations
 
+# Where Odoo's own translation misleads at a loyalty desk: its Chinese "Card" reads
+# "membership card" (会员卡), which the patient takes for their loyalty card.
+CLINIC_NAMES = {"zh_CN": {"Card": "银行卡"}}
+
 
 class PosPaymentMethod(models.Model):
     _inherit = "pos.payment.method"
@@ -23,7 +27,8 @@ class PosPaymentMethod(models.Model):
         for method_id, stored in self.env.cr.fetchall():
             english = stored.get("en_US")
             names = {
-                code: code_translations.get_python_translations("point_of_sale", code).get(english)
+                code: CLINIC_NAMES.get(code, {}).get(english)
+                or code_translations.get_python_translations("point_of_sale", code).get(english)
                 for code in languages
                 if not stored.get(code)
             }
