@@ -22,6 +22,29 @@ class TestReviewIssue26Pos(PosClinicCommon):
         data["payment_ids"][0][2]["amount"] = total
         return self._sync(data)
 
+    def _refund_with_points_share(self, order, item, qty=1):
+        """Refund ``qty`` of ``item`` with the share of the points line the server quotes,
+        as the refund screen does."""
+        points_line = order.lines.filtered("reward_id")
+        shares = self.env["pos.order"].clinic_refund_reward_shares(order.id, {str(item.id): qty})["shares"]
+        extra = [
+            (
+                0,
+                0,
+                {
+                    "product_id": points_line.product_id.id,
+                    "qty": -share["qty"],
+                    "price_unit": share["price_unit"],
+                    "price_subtotal": -share["price_unit"],
+                    "price_subtotal_incl": -share["price_unit"],
+                    "tax_ids": [(6, 0, [])],
+                    "refunded_orderline_id": points_line.id,
+                },
+            )
+            for share in shares
+        ]
+        return self._refund(item, qty, extra)
+
     def test_r1_small_points_lines_cost_whole_points(self):
         """Ten browser reward lines of -0.49 each (4.90 off): each costs a whole point, not
         nothing, and the spending goes through the rules."""
@@ -52,24 +75,7 @@ class TestReviewIssue26Pos(PosClinicCommon):
         points_line = order.lines.filtered("reward_id")
         item = order.lines - points_line
         for _i in range(3):
-            shares = self.env["pos.order"].clinic_refund_reward_shares(order.id, {str(item.id): 1})["shares"]
-            extra = [
-                (
-                    0,
-                    0,
-                    {
-                        "product_id": points_line.product_id.id,
-                        "qty": -s["qty"],
-                        "price_unit": s["price_unit"],
-                        "price_subtotal": -s["price_unit"],
-                        "price_subtotal_incl": -s["price_unit"],
-                        "tax_ids": [(6, 0, [])],
-                        "refunded_orderline_id": points_line.id,
-                    },
-                )
-                for s in shares
-            ]
-            self._refund(item, 1, extra)
+            self._refund_with_points_share(order, item)
         self.assertEqual(self.card.points, 500, "all refunded: the 100 points spent are back, the earning gone")
         refunds = self.env["pos.order"].sudo().search([("lines.refunded_orderline_id", "in", order.lines.ids)])
         self.assertAlmostEqual(sum(refunds.mapped("amount_total")), -order.amount_total, 2, "money back = money paid")
@@ -87,24 +93,7 @@ class TestReviewIssue26Pos(PosClinicCommon):
         order = self._sync(self._order_data([(self.service, 1), self._reward_line(1100.5)])).sudo()
         points_line = order.lines.filtered("reward_id")
         item = order.lines - points_line
-        shares = self.env["pos.order"].clinic_refund_reward_shares(order.id, {str(item.id): 1})["shares"]
-        extra = [
-            (
-                0,
-                0,
-                {
-                    "product_id": points_line.product_id.id,
-                    "qty": -s["qty"],
-                    "price_unit": s["price_unit"],
-                    "price_subtotal": -s["price_unit"],
-                    "price_subtotal_incl": -s["price_unit"],
-                    "tax_ids": [(6, 0, [])],
-                    "refunded_orderline_id": points_line.id,
-                },
-            )
-            for s in shares
-        ]
-        self._refund(item, 1, extra)
+        self._refund_with_points_share(order, item)
         self.assertEqual(self.card.points, 2000, "fully refunded: the card is as before")
 
     def test_r1b_a_fraction_of_a_point_costs_a_whole_point(self):
