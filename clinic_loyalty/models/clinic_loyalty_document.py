@@ -81,6 +81,19 @@ class ClinicLoyaltyDocument(models.AbstractModel):
     # The engine ------------------------------------------------------------------------
 
     @api.model
+    def _clinic_rewards_cost(self, lines):
+        """Points the reward ``lines`` [(reward, money, claimed points)] cost together: the
+        lines of one points discount (Odoo splits it per tax) are priced as one discount, so
+        whole points are rounded once, not once per line."""
+        money_by_reward, points = {}, 0.0
+        for reward, money, claimed in lines:
+            if reward.reward_type == "discount" and reward.discount_mode == "per_point" and reward.discount:
+                money_by_reward[reward] = money_by_reward.get(reward, 0.0) + money
+            else:
+                points += self._clinic_reward_cost(reward, money, claimed)
+        return points + sum(self._clinic_reward_cost(reward, money, 0.0) for reward, money in money_by_reward.items())
+
+    @api.model
     def _clinic_reward_cost(self, reward, money, claimed):
         """Points a clinic reward line costs, whatever the client claimed: a points discount
         what the discount is worth at the programme's value of a point, any other reward at

@@ -342,8 +342,8 @@ class PosOrder(models.Model):
         reward costs at least its required points, whatever points the browser claimed.
         """
         lines = self._clinic_reward_lines(card)
-        points = sum(
-            self._clinic_reward_cost(line.reward_id, -line._clinic_amount(), line.points_cost) for line in lines
+        points = self._clinic_rewards_cost(
+            [(line.reward_id, -line._clinic_amount(), line.points_cost) for line in lines]
         )
         return card.currency_id.round(points), -sum(line._clinic_amount() for line in lines)
 

@@ -317,7 +317,7 @@ class SaleOrder(models.Model):
         """(points, amount paid with points, taxes included) of this order's reward lines on
         ``card``: a point pays the same taxed amount as at the POS."""
         lines = self._clinic_points_lines(card)
-        points = sum(self._clinic_reward_cost(line.reward_id, -line.price_total, line.points_cost) for line in lines)
+        points = self._clinic_rewards_cost([(line.reward_id, -line.price_total, line.points_cost) for line in lines])
         return float_round(points, precision_digits=2), -sum(lines.mapped("price_total"))
 
     def _clinic_check_spending(self, card=None):

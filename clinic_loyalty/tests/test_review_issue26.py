@@ -46,15 +46,16 @@ class TestReviewIssue26Pos(PosClinicCommon):
         return self._refund(item, qty, extra)
 
     def test_r1_small_points_lines_cost_whole_points(self):
-        """Ten browser reward lines of -0.49 each (4.90 off): each costs a whole point, not
-        nothing, and the spending goes through the rules."""
+        """Ten browser reward lines of -0.49 each (4.90 off): priced together as one points
+        discount, they cost 5 whole points, not nothing, and the spending goes through the
+        rules."""
         self.card._clinic_post("earn", 500, "Opening")
         lines = [(self.service, 1)] + [self._reward_line(0.49) for _i in range(10)]
         order = self._sync(self._order_data(lines)).sudo()
         spend = order.clinic_ledger_ids.filtered(lambda l: l.kind == "spend")
         discount = -sum(order.lines.filtered("reward_id").mapped("price_subtotal_incl"))
         self.assertAlmostEqual(discount, 4.90)
-        self.assertEqual(spend.points, -10, "a discount paid with points takes whole points from the card")
+        self.assertEqual(spend.points, -5, "a discount paid with points takes whole points from the card")
 
     def test_r2_refund_in_three_parts_takes_back_all_earned(self):
         """3 items at 35 earn 10 points (10%, whole points down); refunded one at a time

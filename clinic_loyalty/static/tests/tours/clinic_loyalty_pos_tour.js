@@ -529,7 +529,7 @@ registry.category("web_tour.tours").add("clinic_loyalty_demo_front_desk", {
             ProductScreen.inputCustomerSearchbar("8 903 123 45 67"),
             ProductScreen.clickCustomer("Olga Smirnova"),
             panelShows(".clinic-tier", "Gold"),
-            panelShows(".clinic-balance", "5825"),
+            panelShows(".clinic-balance", "5,825"),
             // Her spend gives her 5% off: the 2,000 ₽ check-up costs 1,900 ₽, half of it
             // may be paid with points.
             PosLoyalty.orderTotalIs("1,900.00"),
@@ -545,7 +545,7 @@ registry.category("web_tour.tours").add("clinic_loyalty_demo_front_desk", {
             ReceiptScreen.isShown(),
             receiptShows(".clinic-spent", "950"),
             receiptShows(".clinic-earned", "66"),
-            receiptShows(".clinic-balance", "4941"),
+            receiptShows(".clinic-balance", "4,941"),
             {
                 content: "receipt: none of Odoo's demo promotions on the clinic's desk",
                 trigger: ".receipt-screen .pos-receipt:not(:contains('Loyalty Points'))",
