@@ -107,7 +107,8 @@ class ClinicLoyaltyDocument(models.AbstractModel):
             # points, 0.49 off costs 1. One cent of a line's total is Odoo's rounding of the
             # taxes it spreads the discount over (143.01 off costs 143 points).
             cent = program.currency_id.rounding / reward.discount
-            return max(float_round(float_round(points - cent, precision_digits=6), precision_rounding=1, rounding_method="UP"), 0.0)
+            points = float_round(points - cent, precision_digits=6)
+            return max(float_round(points, precision_rounding=1, rounding_method="UP"), 0.0)
         return max(claimed or 0.0, reward.required_points, 0.0)
 
     def _clinic_compute_earning(self, card, program=None):
