@@ -276,7 +276,8 @@ class LoyaltyProgram(models.Model):
 
     @api.model
     def _load_pos_data_fields(self, config_id):
-        return super()._load_pos_data_fields(config_id) + ["clinic_bonus", "clinic_max_redeem_percent", "clinic_rounding"]
+        fields_list = super()._load_pos_data_fields(config_id)
+        return fields_list + ["clinic_bonus", "clinic_max_redeem_percent", "clinic_rounding"]
 
     def _clinic_tier_for_spend(self, spend):
         """The highest tier whose threshold ``spend`` reaches (tiers are ordered by threshold)."""
@@ -336,9 +337,8 @@ class LoyaltyProgram(models.Model):
     def _clinic_points_down(self, points):
         """``points`` down to the programme's step: what may be spent of a balance."""
         self.ensure_one()
-        return float_round(
-            float_round(points, precision_digits=6), precision_rounding=self._clinic_points_step(), rounding_method="DOWN"
-        )
+        points = float_round(points, precision_digits=6)
+        return float_round(points, precision_rounding=self._clinic_points_step(), rounding_method="DOWN")
 
     def _clinic_round_points(self, points):
         self.ensure_one()
