@@ -37,6 +37,11 @@ def uninstall_hook(env):
     # company's records and documents (orders cannot even be deleted once confirmed): they
     # stay, as in any database where the clinic worked, without the module's names.
     Data.search([("module", "in", modules), ("model", "in", DEMO_BUSINESS_MODELS)]).unlink()
+    # Recall calls are activities of the clinic's recalls, which go with the module: they go
+    # first, or their activity type (which they restrict) could not be removed.
+    recall_type = env.ref("clinic_loyalty.mail_activity_type_clinic_recall", raise_if_not_found=False)
+    if recall_type:
+        env["mail.activity"].sudo().search([("activity_type_id", "=", recall_type.id)]).unlink()
 
 
 # Models of stock Odoo whose records the addons' demo data creates.
