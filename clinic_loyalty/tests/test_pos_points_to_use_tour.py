@@ -7,7 +7,7 @@ from .common import clinic_program_vals
 
 @tagged("post_install", "-at_install")
 class TestPosPointsToUseTour(TestPointOfSaleHttpCommon):
-    """The cashier types the points the patient wants to use."""
+    """The cashier types the points the patient wants to use; an open order survives a reload."""
 
     @classmethod
     def setUpClass(cls):
@@ -71,3 +71,10 @@ class TestPosPointsToUseTour(TestPointOfSaleHttpCommon):
         spent = order.sudo().clinic_ledger_ids.filtered(lambda line: line.kind == "spend")
         self.assertEqual(spent.points, -300)
         self.assertEqual(self.card.points, 500 - 300 + 179)
+
+    def test_a_reloaded_page_keeps_the_patient_the_discount_and_the_points_line(self):
+        self.start_pos_tour("clinic_loyalty_pos_reload_keeps_the_order")
+        order = self.env["pos.order"].search([("partner_id", "=", self.patient.id)])
+        self.assertEqual(order.amount_total, 1590)
+        self.card.invalidate_recordset()
+        self.assertEqual(self.card.points, 500 - 500 + 159)

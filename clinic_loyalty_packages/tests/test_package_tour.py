@@ -86,3 +86,19 @@ class TestPackageTour(TestPointOfSaleHttpCommon):
         refund = package.refund_pos_line_id.order_id
         self.assertEqual(refund.amount_total, -8100, "what the cashier paid back is what the server computed")
         self.assertFalse(refund.message_ids.filtered(lambda m: "A loyalty manager decides" in (m.body or "")))
+
+    def test_a_refund_pays_back_the_quote_without_the_card_discount(self):
+        """Issue 26, item 2: by the refund the patient's tier gives a 3 % card discount; the
+        refund line gets none, the patient is paid back the server's 8,100 and the register
+        closes without an amount to balance."""
+        self.start_pos_tour("clinic_loyalty_packages_sell_then_redeem")
+        package = self.env["clinic.package"].sudo().search([("partner_id", "=", self.patient.id)])
+        self.env["loyalty.program"].sudo().search([("clinic_bonus", "=", True)]).clinic_tier_ids.write(
+            {"discount_percent": 3}
+        )
+        self.start_pos_tour("clinic_loyalty_packages_refund_with_a_card_discount")
+        self.assertEqual((package.state, package.refund_amount), ("refunded", 8100))
+        refund = package.refund_pos_line_id.order_id
+        self.assertEqual((refund.amount_total, refund.amount_paid), (-8100, -8100))
+        self.assertEqual(refund.lines.mapped("discount"), [0])
+        self.assertEqual(refund.session_id.state, "closed", "the register closed without an amount to balance")

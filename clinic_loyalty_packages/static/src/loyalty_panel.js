@@ -1,8 +1,22 @@
 import {patch} from "@web/core/utils/patch";
 import {_t} from "@web/core/l10n/translation";
+import {useEffect} from "@odoo/owl";
 import {ClinicLoyaltyPanel} from "@clinic_loyalty/components/loyalty_panel/loyalty_panel";
 
 patch(ClinicLoyaltyPanel.prototype, {
+    setup() {
+        super.setup(...arguments);
+        // A patient whose packages were not read yet (an open order brought back by a
+        // reload of the page): read them from the server, as their card is.
+        useEffect(
+            (partnerId) => {
+                if (partnerId && !(partnerId in this.pos.clinicPackages)) {
+                    this.pos.clinicLoadPackages(this.props.partner).then(() => this.render());
+                }
+            },
+            () => [this.props.partner?.id]
+        );
+    },
     /** The patient's usable packages, with each service's sessions left after this order. */
     get clinicPackages() {
         const order = this.order;

@@ -4,6 +4,7 @@ import * as PaymentScreen from "@point_of_sale/../tests/tours/utils/payment_scre
 import * as ProductScreen from "@point_of_sale/../tests/tours/utils/product_screen_util";
 import * as ReceiptScreen from "@point_of_sale/../tests/tours/utils/receipt_screen_util";
 import * as PosLoyalty from "@pos_loyalty/../tests/tours/utils/pos_loyalty_util";
+import {refresh} from "@point_of_sale/../tests/tours/utils/common";
 import {registry} from "@web/core/registry";
 
 function panelShows(selector, text) {
@@ -31,7 +32,7 @@ function typePointsToUse(keys) {
 }
 
 // A patient with 500 points uses 200 of them, then 300; the line and the total follow,
-// and the server takes 300 points.
+// survive a reload, and the server takes 300 points.
 registry.category("web_tour.tours").add("clinic_loyalty_pos_points_to_use", {
     steps: () =>
         [
@@ -59,7 +60,11 @@ registry.category("web_tour.tours").add("clinic_loyalty_pos_points_to_use", {
             ...typePointsToUse("300"),
             PosLoyalty.hasRewardLine("Pay with points", "-300.00"),
             PosLoyalty.orderTotalIs("1,790.00"),
+            refresh(),
+            ProductScreen.isShown(),
             panelShows(".clinic-points-to-use", "300 points"),
+            PosLoyalty.hasRewardLine("Pay with points", "-300.00"),
+            PosLoyalty.orderTotalIs("1,790.00"),
             ProductScreen.clickPayButton(),
             PaymentScreen.clickPaymentMethod("Bank"),
             PaymentScreen.clickValidate(),

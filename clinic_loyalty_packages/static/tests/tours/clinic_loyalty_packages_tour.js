@@ -74,28 +74,92 @@ registry.category("web_tour.tours").add("clinic_loyalty_packages_sell_then_redee
 // The patient stops the course after one massage: refunding the package pays back what its
 // unused part is worth (9 of 10 sessions of 1000 each: 8100 of the 9000 paid), as the
 // server computes it; the refund line is named for it.
+function refundTheCourse() {
+    return [
+        ...ProductScreen.clickRefund(),
+        TicketScreen.selectOrder("-0001"),
+        inLeftSide([
+            ...Order.hasLine({productName: "Tour Massage Course", withClass: ".selected"}),
+            Numpad.click("1"),
+        ]),
+        TicketScreen.toRefundTextContains("To Refund: 1.00"),
+        TicketScreen.confirmRefund(),
+        ProductScreen.isShown(),
+        {
+            content: "the refund line pays back the unused part, named for it",
+            trigger: ".orderline:contains('unused part of PK')",
+        },
+        ProductScreen.totalAmountIs("-8,100.00"),
+    ];
+}
+
 registry.category("web_tour.tours").add("clinic_loyalty_packages_refund_unused_part", {
     steps: () =>
         [
             Chrome.startPoS(),
-            ...ProductScreen.clickRefund(),
-            TicketScreen.selectOrder("-0001"),
-            inLeftSide([
-                ...Order.hasLine({productName: "Tour Massage Course", withClass: ".selected"}),
-                Numpad.click("1"),
-            ]),
-            TicketScreen.toRefundTextContains("To Refund: 1.00"),
-            TicketScreen.confirmRefund(),
-            ProductScreen.isShown(),
-            {
-                content: "the refund line pays back the unused part, named for it",
-                trigger: ".orderline:contains('unused part of PK')",
-            },
-            ProductScreen.totalAmountIs("-8,100.00"),
+            ...refundTheCourse(),
             ProductScreen.clickPayButton(),
             PaymentScreen.clickPaymentMethod("Bank"),
             PaymentScreen.clickValidate(),
             ReceiptScreen.isShown(),
+        ].flat(),
+});
+
+// Issue 26, item 2: the patient has a 3 % card discount by now. The refund line gets none:
+// the screen, the receipt and the payment are the server's 8,100, and the register closes
+// without an amount to balance.
+registry.category("web_tour.tours").add("clinic_loyalty_packages_refund_with_a_card_discount", {
+    steps: () =>
+        [
+            Chrome.startPoS(),
+            ...refundTheCourse(),
+            {
+                content: "the panel has read the patient's 3 % card discount",
+                trigger: ".clinic-loyalty-panel .clinic-discount:contains('3')",
+            },
+            {
+                content: "the refund line carries no discount, the total stays the server's quote",
+                trigger: ".orderline:contains('unused part of PK')",
+                run: () => {
+                    const order = window.posmodel.get_order();
+                    // The desk applies the card discount again whenever a line is added or
+                    // the card is read again: the refund line must stay out of it.
+                    window.posmodel.clinicApplyCardDiscount(order);
+                    const discounted = order.lines.filter((line) => line.get_discount());
+                    if (discounted.length) {
+                        throw new Error(`a refund line has a discount: ${discounted[0].get_discount()} %`);
+                    }
+                    if (Math.abs(order.get_total_with_tax() + 8100) > 0.001) {
+                        throw new Error(`refund total ${order.get_total_with_tax()}, quoted -8100`);
+                    }
+                },
+            },
+            ...payByBank(),
+            {
+                content: "receipt: -8,100 paid back, no discount, no change",
+                trigger: ".receipt-screen .pos-receipt .receipt-total:contains('-8,100.00')",
+                run: () => {
+                    const receipt = document.querySelector(".receipt-screen .pos-receipt");
+                    if (/discount/i.test(receipt.textContent)) {
+                        throw new Error(`receipt shows a discount: ${receipt.textContent}`);
+                    }
+                    const change = receipt.querySelector(".receipt-change");
+                    if (change && Number.parseFloat(change.textContent.replace(/[^0-9.-]/g, ""))) {
+                        throw new Error(`receipt gives change: ${change.textContent}`);
+                    }
+                },
+            },
+            ReceiptScreen.clickNextOrder(),
+            Chrome.clickMenuOption("Close Register"),
+            {
+                content: "close the register",
+                trigger: ".modal button.btn-primary:contains('Close Register')",
+                run: "click",
+            },
+            {
+                content: "the register closed: the POS offers to open the next session",
+                trigger: "button:contains('Backend')",
+            },
         ].flat(),
 });
 
