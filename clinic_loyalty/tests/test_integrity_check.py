@@ -4,30 +4,7 @@ reported, in a check kept per run and a manager's to-do; a sound clinic gets no 
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
-from .common import ClinicLoyaltyCommon, clinic_program_vals
-
-
-class IntegrityCheckCase:
-    """Helpers shared with the packages' and referrals' checks."""
-
-    def _run_check(self, user=None):
-        Check = self.env["clinic.loyalty.integrity.check"].with_user(user or self.manager)
-        action = Check.action_clinic_run_check()
-        return Check.sudo().browse(action["res_id"])
-
-    def _reported(self, check):
-        return {(problem.kind, problem.res_model, problem.res_id) for problem in check.problem_ids}
-
-    def _todo(self, check):
-        return check.activity_ids.filtered(
-            lambda activity: activity.activity_type_id == self.env.ref("mail.mail_activity_data_todo")
-        )
-
-    def _corrupt(self, query, *params):
-        """Write behind the ORM's back, as a bug or a hand-made SQL fix would."""
-        self.env.flush_all()
-        self.env.cr.execute(query, params)
-        self.env.invalidate_all()
+from .common import ClinicLoyaltyCommon, IntegrityCheckCase, clinic_program_vals
 
 
 @tagged("post_install", "-at_install")
