@@ -87,3 +87,16 @@ class TestIntegrityCheck(IntegrityCheckCase, ClinicLoyaltyCommon):
         self.assertEqual(len(self._todo(by_company[self.env.company])), 1)
         self.assertEqual(by_company[company_b].problem_count, 0)
         self.assertFalse(by_company[company_b].activity_ids)
+
+    def test_managers_find_the_checks_under_configuration_and_cashiers_do_not(self):
+        menu = self.env.ref("clinic_loyalty.clinic_loyalty_integrity_check_menu")
+        self.assertEqual(menu.parent_id, self.env.ref("clinic_loyalty.clinic_loyalty_menu_configuration"))
+        self.assertIn(menu.id, self.env["ir.ui.menu"].with_user(self.manager)._visible_menu_ids())
+        self.assertNotIn(menu.id, self.env["ir.ui.menu"].with_user(self.cashier)._visible_menu_ids())
+        views = (
+            self.env["clinic.loyalty.integrity.check"]
+            .with_user(self.manager)
+            .get_views([(False, "list"), (False, "form")])
+        )
+        self.assertIn("action_clinic_run_check", views["views"]["list"]["arch"])
+        self.assertIn("problem_ids", views["views"]["form"]["arch"])
