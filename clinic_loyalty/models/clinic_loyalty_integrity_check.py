@@ -68,6 +68,7 @@ class ClinicLoyaltyIntegrityCheck(models.Model):
         programs = self.env["loyalty.program"].sudo().search([("clinic_bonus", "=", True)])
         for company in programs.company_id:
             self.with_company(company)._clinic_run(company)
+        self.env["ir.cron"]._notify_progress(done=len(programs.company_id), remaining=0)
 
     @api.model
     def _clinic_run(self, company):
