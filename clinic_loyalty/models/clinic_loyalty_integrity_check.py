@@ -91,7 +91,8 @@ class ClinicLoyaltyIntegrityCheck(models.Model):
     @api.model
     def _clinic_integrity_problems(self, company):
         """The problems of ``company``: a list of dicts with ``kind``, ``res_model``,
-        ``res_id``, ``name`` (the record) and ``detail`` (what disagrees)."""
+        ``res_id``, ``name`` (the record) and ``detail_data`` (what disagrees: a message key
+        of ``clinic.loyalty.integrity.problem._clinic_detail_messages`` and its figures)."""
         return self._clinic_card_problems(company)
 
     @api.model
@@ -131,27 +132,29 @@ class ClinicLoyaltyIntegrityCheck(models.Model):
                 "res_model": "loyalty.card",
                 "res_id": card_id,
                 "name": code,
-                "detail": self.env._(
-                    "Balance %(balance)s, ledger %(ledger)s, open lots %(lots)s",
-                    balance=round(balance, 2),
-                    ledger=round(ledger, 2),
-                    lots=round(lots, 2),
-                ),
+                "detail_data": {
+                    "msg": "card",
+                    "args": {"balance": round(balance, 2), "ledger": round(ledger, 2), "lots": round(lots, 2)},
+                },
             }
             for card_id, code, balance, ledger, lots in self.env.cr.fetchall()
         ]
 
     def _clinic_tell_managers(self):
-        """A to-do on this check, for a loyalty manager of its company, listing the problems."""
+        """A to-do on this check, for a loyalty manager of its company, listing the problems
+        in the manager's language."""
         self.ensure_one()
-        problems = self.problem_ids.sorted("id")
-        kinds = dict(self.problem_ids._fields["kind"]._description_selection(self.env))
+        manager = self.env["loyalty.card"]._clinic_manager_of(self.company_id)
+        check = self.with_context(lang=manager.lang or self.env.lang)
+        env = check.env
+        problems = check.problem_ids.sorted("id")
+        kinds = dict(problems._fields["kind"]._description_selection(env))
         items = Markup("").join(
             Markup("<li>%s: %s (%s)</li>") % (kinds.get(problem.kind, problem.kind), problem.name, problem.detail)
             for problem in problems[:TODO_MAX_ITEMS]
         )
         note = Markup("<p>%s</p><ul>%s</ul>") % (
-            self.env._(
+            env._(
                 "%(count)s problem(s) found by the integrity check. Correct each record (a manager's "
                 "adjustment with a reason), then mark this to-do done.",
                 count=len(problems),
@@ -159,12 +162,10 @@ class ClinicLoyaltyIntegrityCheck(models.Model):
             items,
         )
         if len(problems) > TODO_MAX_ITEMS:
-            note += Markup("<p>%s</p>") % self.env._(
-                "%(count)s more in the check.", count=len(problems) - TODO_MAX_ITEMS
-            )
-        self.env["loyalty.card"]._clinic_tell_managers_about(
-            self,
-            self.env._("Loyalty integrity: %(count)s problem(s)", count=len(problems)),
+            note += Markup("<p>%s</p>") % env._("%(count)s more in the check.", count=len(problems) - TODO_MAX_ITEMS)
+        env["loyalty.card"]._clinic_tell_managers_about(
+            check,
+            env._("Loyalty integrity: %(count)s problem(s)", count=len(problems)),
             note,
-            self.company_id,
+            check.company_id,
         )

@@ -45,6 +45,21 @@ class TestIntegrityCheck(IntegrityCheckCase, ClinicLoyaltyCommon):
         todo.with_user(self.manager).action_done()
         self.assertFalse(check.activity_ids)
 
+    def test_the_todo_speaks_the_managers_language_and_the_check_each_readers(self):
+        self.env["res.lang"]._activate_lang("ru_RU")
+        self.env["loyalty.card"]._clinic_manager_of(self.env.company).lang = "ru_RU"
+        self._corrupt("UPDATE loyalty_card SET points = points + 10 WHERE id = %s", self.card.id)
+        check = self._run_check()
+        todo = self._todo(check)
+        self.assertEqual(todo.summary, "Целостность лояльности: проблем — 1")
+        self.assertIn("Баланс 240.0, журнал 230.0, действующие партии 230.0", todo.note)
+        self.assertEqual(
+            check.problem_ids.with_context(lang="en_US").detail, "Balance 240.0, ledger 230.0, open lots 230.0"
+        )
+        self.assertEqual(
+            check.problem_ids.with_context(lang="ru_RU").detail, "Баланс 240.0, журнал 230.0, действующие партии 230.0"
+        )
+
     def test_lots_that_do_not_add_up_to_the_balance_are_reported(self):
         lot = self.card.clinic_ledger_ids.filtered(lambda line: line.kind == "earn" and line.points == 50)
         self._corrupt("UPDATE clinic_loyalty_ledger SET remaining_points = 0 WHERE id = %s", lot.id)

@@ -41,14 +41,16 @@ class ClinicLoyaltyIntegrityCheck(models.Model):
                 "res_model": "clinic.package",
                 "res_id": package_id,
                 "name": packages[package_id],
-                "detail": self.env._(
-                    "%(service)s: %(used)s used and %(left)s left of %(sessions)s; visits recorded: %(visits)s",
-                    service=services[counter_id],
-                    used=used,
-                    left=left,
-                    sessions=sessions,
-                    visits=visits,
-                ),
+                "detail_data": {
+                    "msg": "package",
+                    "args": {
+                        "service": services[counter_id],
+                        "used": used,
+                        "left": left,
+                        "sessions": sessions,
+                        "visits": visits,
+                    },
+                },
             }
             for counter_id, package_id, sessions, used, left, visits in rows
         ]

@@ -41,18 +41,16 @@ class ClinicLoyaltyIntegrityCheck(models.Model):
         problems = []
         for referral_id, gift, times in rows:
             if gift is None:
-                detail = self.env._("A reward's points posted %(times)s times on the card", times=times)
-            elif gift:
-                detail = self.env._("The newcomer's gift given %(times)s times", times=times)
+                key = "referral_posted"
             else:
-                detail = self.env._("The referrer rewarded %(times)s times for one order", times=times)
+                key = "referral_gift" if gift else "referral_order"
             problems.append(
                 {
                     "kind": "referral",
                     "res_model": "clinic.referral",
                     "res_id": referral_id,
                     "name": names[referral_id],
-                    "detail": detail,
+                    "detail_data": {"msg": key, "args": {"times": times}},
                 }
             )
         return problems
