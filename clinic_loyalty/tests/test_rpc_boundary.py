@@ -619,8 +619,9 @@ class TestRpcBoundary(RpcCallMixin, TestPointOfSaleHttpCommon):
         seen = self.assertAllowed(self.user_b, model, "search_read", [], ["company_id"])
         self.assertEqual([row["id"] for row in seen], [check_b.id])
         self.assertRefused(self.user_b, ACCESS, "", model, "read", [check.id], ["problem_count"])
-        # A manager never edits a check's findings.
+        # A manager never edits a check's findings, nor makes a check up: a check is a run.
         self.assertRefused(self.manager, ACCESS, "", model, "write", [check.id], {"problem_count": 0})
+        self.assertRefused(self.manager, ACCESS, "", model, "create", {"company_id": self.company.id})
 
     def test_front_desk_changes_members_with_the_holders_code(self):
         self._add_with_holders_code(self.stranger)
