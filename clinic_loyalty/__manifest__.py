@@ -35,6 +35,7 @@
         "views/clinic_loyalty_metric_views.xml",
         "views/clinic_loyalty_recall_views.xml",
         "views/clinic_loyalty_campaign_views.xml",
+        "views/clinic_loyalty_integrity_check_views.xml",
         "views/menus.xml",
     ],
     "demo": [

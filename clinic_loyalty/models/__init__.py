@@ -38,3 +38,5 @@ from . import clinic_loyalty_campaign
 from . import sale_order_recall
 from . import pos_order_recall
 from . import clinic_loyalty_metric
+from . import clinic_loyalty_integrity_check
+from . import clinic_loyalty_integrity_problem

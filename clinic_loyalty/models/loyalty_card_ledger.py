@@ -300,18 +300,21 @@ class LoyaltyCard(models.Model):
     @api.model
     def _clinic_tell_managers_about(self, record, summary, note, company=None):
         """A to-do on ``record`` (a card, a patient) for a loyalty manager of ``company``."""
-        company = company or self.env.company
+        record.sudo().activity_schedule(
+            "mail.mail_activity_data_todo",
+            summary=summary,
+            note=note,
+            user_id=self._clinic_manager_of(company or self.env.company).id,
+        )
+
+    def _clinic_manager_of(self, company):
+        """The loyalty manager of ``company`` who gets its to-dos (else the current user)."""
         managers = (
             self.env.ref("clinic_loyalty.group_clinic_loyalty_manager")
             .sudo()
             .users.filtered(lambda user: company in user.company_ids and not user.share and user.active)
         )
-        record.sudo().activity_schedule(
-            "mail.mail_activity_data_todo",
-            summary=summary,
-            note=note,
-            user_id=(managers - self.env.ref("base.user_root"))[:1].id or self.env.uid,
-        )
+        return (managers - self.env.ref("base.user_root"))[:1] or self.env.user
 
     def _clinic_check_can_adjust(self):
         if not self.env.su and not self.env.user.has_group("clinic_loyalty.group_clinic_loyalty_manager"):

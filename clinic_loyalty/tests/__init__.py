@@ -44,3 +44,4 @@ from . import test_pos_receipt_money
 from . import test_pos_points_to_use_tour
 from . import test_pos_points_to_use
 from . import test_review_issue26
+from . import test_integrity_check

@@ -191,3 +191,26 @@ class ClinicBonusCommon(ClinicLoyaltyCommon):
 
     def _give(self, points, **kwargs):
         return self.card._clinic_post("earn", points, "Opening", **kwargs)
+
+
+class IntegrityCheckCase:
+    """Run the integrity check as a manager, read what it reported, corrupt stored figures."""
+
+    def _run_check(self, user=None):
+        Check = self.env["clinic.loyalty.integrity.check"].with_user(user or self.manager)
+        action = Check.action_clinic_run_check()
+        return Check.sudo().browse(action["res_id"])
+
+    def _reported(self, check):
+        return {(problem.kind, problem.res_model, problem.res_id) for problem in check.problem_ids}
+
+    def _todo(self, check):
+        return check.activity_ids.filtered(
+            lambda activity: activity.activity_type_id == self.env.ref("mail.mail_activity_data_todo")
+        )
+
+    def _corrupt(self, query, *params):
+        """Write behind the ORM's back, as a bug or a hand-made SQL fix would."""
+        self.env.flush_all()
+        self.env.cr.execute(query, params or None)
+        self.env.invalidate_all()

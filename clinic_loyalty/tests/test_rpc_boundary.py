@@ -597,6 +597,32 @@ class TestRpcBoundary(RpcCallMixin, TestPointOfSaleHttpCommon):
         )
         self.assertTrue(result["done"])
 
+    def test_integrity_checks_are_run_and_read_by_managers_of_their_company_only(self):
+        model = "clinic.loyalty.integrity.check"
+        Check = self.env[model].sudo()
+        before = Check.search_count([])
+        for user in (self.cashier, self.salesperson, self.portal):
+            with self.subTest(user=user.login):
+                self.assertRefused(
+                    user, ACCESS, "Only a loyalty manager can run the integrity check", model,
+                    "action_clinic_run_check", [],
+                )  # fmt: skip
+                self.assertRefused(user, ACCESS, "", model, "search_read", [])
+                self.assertRefused(user, ACCESS, "", model, "create", {"company_id": self.company.id})
+        self.assertEqual(Check.search_count([]), before, "nothing was written")
+
+        check = Check.browse(self.assertAllowed(self.manager, model, "action_clinic_run_check", [])["res_id"])
+        self.assertEqual(check.company_id, self.company)
+        # Another company's manager runs the check of their company and reads only its checks.
+        check_b = Check.browse(self.assertAllowed(self.user_b, model, "action_clinic_run_check", [])["res_id"])
+        self.assertEqual(check_b.company_id, self.company_b)
+        seen = self.assertAllowed(self.user_b, model, "search_read", [], ["company_id"])
+        self.assertEqual([row["id"] for row in seen], [check_b.id])
+        self.assertRefused(self.user_b, ACCESS, "", model, "read", [check.id], ["problem_count"])
+        # A manager never edits a check's findings, nor makes a check up: a check is a run.
+        self.assertRefused(self.manager, ACCESS, "", model, "write", [check.id], {"problem_count": 0})
+        self.assertRefused(self.manager, ACCESS, "", model, "create", {"company_id": self.company.id})
+
     def test_front_desk_changes_members_with_the_holders_code(self):
         self._add_with_holders_code(self.stranger)
         self.assertEqual(self.stranger.clinic_household_id, self.household)

@@ -17,3 +17,5 @@ from . import loyalty_program
 from . import res_company
 from . import res_config_settings
 from . import loyalty_card
+from . import clinic_loyalty_integrity_check
+from . import clinic_loyalty_integrity_problem

@@ -11,3 +11,5 @@ from . import loyalty_card
 from . import account_move
 from . import clinic_referral_link_attempt
 from . import clinic_referral_link_request
+from . import clinic_loyalty_integrity_check
+from . import clinic_loyalty_integrity_problem

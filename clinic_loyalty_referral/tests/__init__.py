@@ -7,3 +7,4 @@ from . import test_referral_pos
 from . import test_referral_tour
 from . import test_referral_public
 from . import test_referral_pages_demo
+from . import test_referral_integrity
