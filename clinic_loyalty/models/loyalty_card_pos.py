@@ -16,6 +16,7 @@ class LoyaltyCard(models.Model):
         # opens as fast with 100,000 patients as with 10. Other programmes load as in stock.
         return super()._load_pos_data_domain(data) + [("program_id.clinic_bonus", "=", False)]
 
+    @api.readonly
     @api.model
     def clinic_pos_card_info(self, partner_id):
         """What the cashier's loyalty panel shows for a patient, read on demand."""

@@ -281,6 +281,7 @@ class ClinicPackage(models.Model):
             partner.check_access("read")
         return partner.sudo()
 
+    @api.readonly
     @api.model
     def clinic_pos_packages(self, partner_id):
         """The packages ``partner_id`` can use today in the current company, for the POS

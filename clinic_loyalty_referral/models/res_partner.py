@@ -130,6 +130,7 @@ class ResPartner(models.Model):
         self.check_access("write")
         return Referral._clinic_record(self, code, source)
 
+    @api.readonly
     def clinic_referral_info(self):
         """What the POS panel shows of the patient's referrals: their code, how many patients
         they brought, who referred them, and why rewards are off where they are."""
