@@ -65,10 +65,31 @@ class ClinicLoyaltyIntegrityCheck(models.Model):
     @api.model
     def _cron_clinic_integrity_check(self):
         """The weekly check of every company that has a clinic programme."""
-        programs = self.env["loyalty.program"].sudo().search([("clinic_bonus", "=", True)])
-        for company in programs.company_id:
+        companies = self._clinic_checked_companies()
+        for company in companies:
             self.with_company(company)._clinic_run(company)
-        self.env["ir.cron"]._notify_progress(done=len(programs.company_id), remaining=0)
+        self.env["ir.cron"]._notify_progress(done=len(companies), remaining=0)
+
+    @api.model
+    def _clinic_checked_companies(self):
+        """The companies that have a clinic programme: their own, or one they use that
+        belongs to no company."""
+        programs = self.env["loyalty.program"].sudo().search([("clinic_bonus", "=", True)])
+        users = self.env["res.company"].sudo().search([("clinic_loyalty_program_id", "in", programs.ids)])
+        return programs.company_id | users
+
+    @api.model
+    def _clinic_checked_programs(self, company):
+        """The clinic programmes whose cards ``company``'s check covers: the company's own and
+        the one it uses (a programme without a company, shared)."""
+        return self.env["loyalty.program"].sudo().search(
+            [
+                ("clinic_bonus", "=", True),
+                "|",
+                ("company_id", "=", company.id),
+                ("id", "=", company.sudo().clinic_loyalty_program_id.id),
+            ]
+        )
 
     @api.model
     def _clinic_run(self, company):
@@ -108,21 +129,19 @@ class ClinicLoyaltyIntegrityCheck(models.Model):
                            SUM(points) AS points,
                            COALESCE(SUM(remaining_points) FILTER (WHERE remaining_points > 0), 0) AS lots
                       FROM clinic_loyalty_ledger
-                     WHERE company_id = %(company)s
+                     WHERE program_id = ANY(%(programs)s)
                   GROUP BY card_id
                 )
                 SELECT card.id, card.code, card.points, COALESCE(ledger.points, 0), COALESCE(ledger.lots, 0)
                   FROM loyalty_card card
-                  JOIN loyalty_program program ON program.id = card.program_id
              LEFT JOIN ledger ON ledger.card_id = card.id
-                 WHERE program.clinic_bonus
-                   AND program.company_id = %(company)s
+                 WHERE card.program_id = ANY(%(programs)s)
                    AND (ABS(card.points - COALESCE(ledger.points, 0)) > %(tolerance)s
                         OR ABS(card.points - COALESCE(ledger.lots, 0)) > %(tolerance)s
                         OR card.points < -%(tolerance)s)
               ORDER BY card.id
                 """,
-                company=company.id,
+                programs=self._clinic_checked_programs(company).ids,
                 tolerance=TOLERANCE,
             )
         )

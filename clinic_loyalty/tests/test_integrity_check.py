@@ -93,7 +93,9 @@ class TestIntegrityCheck(IntegrityCheckCase, ClinicLoyaltyCommon):
         self._corrupt("UPDATE loyalty_card SET points = 1 WHERE id = %s", self.other_card.id)
         Check._cron_clinic_integrity_check()
         checks = Check.search([]) - before
-        clinics = self.env["loyalty.program"].sudo().search([("clinic_bonus", "=", True)]).company_id
+        clinics = self.env["loyalty.program"].sudo().search([("clinic_bonus", "=", True)]).company_id | self.env[
+            "res.company"
+        ].sudo().search([("clinic_loyalty_program_id.clinic_bonus", "=", True)])
         self.assertEqual(checks.company_id, clinics)
         self.assertEqual(len(checks), len(clinics), "one check per company")
         self.assertIn(company_b, checks.company_id)
@@ -102,6 +104,21 @@ class TestIntegrityCheck(IntegrityCheckCase, ClinicLoyaltyCommon):
         self.assertEqual(len(self._todo(by_company[self.env.company])), 1)
         self.assertEqual(by_company[company_b].problem_count, 0)
         self.assertFalse(by_company[company_b].activity_ids)
+
+    def test_a_clinic_programme_without_a_company_is_checked_for_the_clinics_using_it(self):
+        """Review of issue 27: the company's programme may be shared (no company of its
+        own): its cards are still checked, by the manager's run and by the weekly job."""
+        self.program.company_id = False
+        self._corrupt("UPDATE loyalty_card SET points = points + 10 WHERE id = %s", self.card.id)
+        check = self._run_check()
+        self.assertEqual(self._reported(check), {("card", "loyalty.card", self.card.id)})
+        self.assertEqual(check.problem_ids.detail, "Balance 240.0, ledger 230.0, open lots 230.0")
+        Check = self.env["clinic.loyalty.integrity.check"].sudo()
+        before = Check.search([])
+        Check._cron_clinic_integrity_check()
+        weekly = (Check.search([]) - before).filtered(lambda c: c.company_id == self.env.company)
+        self.assertEqual(len(weekly), 1)
+        self.assertEqual(weekly.problem_count, 1)
 
     def test_managers_find_the_checks_under_configuration_and_cashiers_do_not(self):
         menu = self.env.ref("clinic_loyalty.clinic_loyalty_integrity_check_menu")

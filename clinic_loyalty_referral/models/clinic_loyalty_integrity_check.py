@@ -21,6 +21,9 @@ class ClinicLoyaltyIntegrityCheck(models.Model):
                 SELECT referral_id, kind = 'gift', COUNT(*)
                   FROM clinic_referral_reward
                  WHERE company_id = %(company)s AND reversal_of_id IS NULL
+                       -- A reward taken back whole (an order cancelled, then confirmed
+                       -- again and rewarded anew) no longer counts.
+                   AND state != 'reversed' AND ABS(net_amount) > 0.005
               GROUP BY referral_id, kind = 'gift', sale_order_id, pos_order_id
                 HAVING COUNT(*) > 1
              UNION ALL

@@ -51,6 +51,21 @@ class TestReferralIntegrity(IntegrityCheckCase, ReferralCommon):
         self.assertEqual(check.problem_count, 0, check.problem_ids.mapped("detail"))
         self.assertFalse(check.activity_ids)
 
+    def test_an_order_cancelled_and_confirmed_again_is_rewarded_once(self):
+        """Review of issue 27: a share taken back by a cancellation and given again when the
+        order is confirmed again is one reward, not two."""
+        self.referral_program.write({"referrer_reward": "percent", "reward_percent": 5, "reward_months": 6})
+        referral = self._refer()
+        self._visit(2800)
+        order = self._visit(2800)
+        order._action_cancel()
+        order.action_draft()
+        order.action_confirm()
+        shares = referral.reward_ids.filtered(lambda r: r.kind == "points" and r.sale_order_id == order)
+        self.assertEqual(sum(shares.mapped("net_amount")), 140, "one share of the order, net")
+        check = self._run_check()
+        self.assertEqual(check.problem_count, 0, check.problem_ids.mapped("detail"))
+
     def test_a_referral_rewarded_twice_is_reported_in_the_todo(self):
         referral = self._refer()
         self._visit(2200)
