@@ -87,11 +87,17 @@ class PosOrder(models.Model):
             wanted[line_id] = (abs(qty), abs(money))
         refunded = self.env["pos.order.line"].browse(list(wanted)).exists()
         refunded.order_id.check_access("read")
+        return {"problems": self._clinic_refund_check(refunded.sudo(), wanted)}
+
+    @api.model
+    def _clinic_refund_check(self, refunded, wanted):
+        """Why refunding the order lines ``refunded`` with ``wanted`` {line id: (quantity,
+        money paid back)} cannot be paid (empty: it can); other addons add their rules."""
         # Clinic companies only: elsewhere refunds are as in stock Odoo.
-        refunded = refunded.sudo().filtered(
+        refunded = refunded.filtered(
             lambda line: not line.reward_id and line.order_id.company_id.clinic_loyalty_program_id.clinic_bonus
         )
-        return {"problems": self._clinic_refund_problems([(line, *wanted[line.id]) for line in refunded])}
+        return self._clinic_refund_problems([(line, *wanted[line.id]) for line in refunded])
 
     def _clinic_reverse_refunded_orders(self):
         """A POS refund reverses the loyalty of the order it refunds, in proportion to the

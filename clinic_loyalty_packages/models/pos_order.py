@@ -146,6 +146,33 @@ class PosOrder(models.Model):
                     )
 
     @api.model
+    def _clinic_refund_check(self, refunded, wanted):
+        # A package pays back the unused part of its packages as it is when the refund is
+        # paid: a session used since the refund screen quoted it lowers what may go back.
+        problems = super()._clinic_refund_check(refunded, wanted)
+        Package = self.env["clinic.package"]
+        for line in refunded.filtered(lambda ol: ol.product_id.clinic_is_package and ol.qty > 0):
+            qty, money = wanted[line.id]
+            units = whole_sessions(qty)
+            if not units:
+                continue
+            order = line.order_id
+            currency = order.currency_id
+            packages = Package._clinic_refundable(f"pos.order.line:{line.id}", units, order.partner_id, order.company_id)
+            allowed = currency.round(sum(package._clinic_refund_amount() for package in packages))
+            if currency.compare_amounts(money, allowed) > 0:
+                problems.append(
+                    self.env._(
+                        "%(product)s: the unused part of its packages is %(allowed)s now, not %(money)s (a session "
+                        "was used since the refund was quoted). Refund it again from the order.",
+                        product=line.product_id.display_name,
+                        allowed=format_amount(self.env, allowed, currency),
+                        money=format_amount(self.env, money, currency),
+                    )
+                )
+        return problems
+
+    @api.model
     def clinic_package_refund_quote(self, order_id, refunded):
         """Before a refund is paid: what refunding packages sold by the order gives back.
 

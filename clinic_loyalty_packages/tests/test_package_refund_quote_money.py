@@ -27,6 +27,24 @@ class TestPackageRefundQuoteMoney(test_package_refund.TestPackageRefund):
         self.assertIn("the refund pays back", body)
         self.assertIn("A loyalty manager decides", body)
 
+    def test_a_stale_quote_is_refused_before_the_refund_is_paid(self):
+        """Review of issue 27: the refund screen quoted the package, then a session was used
+        (another desk, or an open refund brought back by a reload): the check before payment
+        refuses the old figure and accepts the new quote."""
+        self.open_new_session()
+        order = self._sync(self.create_ui_order_data([(self.course, 1)], customer=self.patient))
+        package = self.env["clinic.package"].sudo().search([("pos_line_id", "in", order.lines.ids)])
+        refunded = {str(order.lines.id): 1}
+        stale = self.env["pos.order"].clinic_package_refund_quote(order.id, refunded)["lines"][0]["amount"]
+        self._use(package, 1)
+        fresh = self.env["pos.order"].clinic_package_refund_quote(order.id, refunded)["lines"][0]["amount"]
+        self.assertLess(fresh, stale)
+        check = self.env["pos.order"].clinic_check_refund
+        problems = check([{"refunded_line_id": order.lines.id, "qty": 1, "amount": stale}])["problems"]
+        self.assertEqual(len(problems), 1)
+        self.assertIn("a session was used since the refund was quoted", problems[0])
+        self.assertEqual(check([{"refunded_line_id": order.lines.id, "qty": 1, "amount": fresh}])["problems"], [])
+
 
 # The tests of the class this one extends run in their own file.
 for _name in dir(test_package_refund.TestPackageRefund):
