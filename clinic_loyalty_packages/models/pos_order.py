@@ -158,7 +158,9 @@ class PosOrder(models.Model):
                 continue
             order = line.order_id
             currency = order.currency_id
-            packages = Package._clinic_refundable(f"pos.order.line:{line.id}", units, order.partner_id, order.company_id)
+            packages = Package._clinic_refundable(
+                f"pos.order.line:{line.id}", units, order.partner_id, order.company_id
+            )
             allowed = currency.round(sum(package._clinic_refund_amount() for package in packages))
             if currency.compare_amounts(money, allowed) > 0:
                 problems.append(
