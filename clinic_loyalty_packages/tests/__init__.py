@@ -12,5 +12,4 @@ from . import test_package_codes
 from . import test_package_demo
 from . import test_package_desk_offer
 from . import test_package_refund_quote_money
-from . import test_package_reload_tour
 from . import test_package_integrity

@@ -102,3 +102,17 @@ class TestPackageTour(TestPointOfSaleHttpCommon):
         self.assertEqual((refund.amount_total, refund.amount_paid), (-8100, -8100))
         self.assertEqual(refund.lines.mapped("discount"), [0])
         self.assertEqual(refund.session_id.state, "closed", "the register closed without an amount to balance")
+
+    def test_a_reloaded_page_keeps_the_package_session_of_the_open_order(self):
+        """Issue 26, item 4: with a 5 % card discount (which a package session never takes),
+        a package session in an open order survives a reload of the POS page."""
+        self.env["loyalty.program"].sudo().search([("clinic_bonus", "=", True)]).clinic_tier_ids.write(
+            {"discount_percent": 5}
+        )
+        self.start_pos_tour("clinic_loyalty_packages_reload_keeps_the_session")
+        package = self.env["clinic.package"].sudo().search([("partner_id", "=", self.patient.id)])
+        self.assertEqual(package.sessions_left, 9)
+        visit = self.env["pos.order"].search([("partner_id", "=", self.patient.id)], order="id desc", limit=1)
+        massage_line = visit.lines.filtered(lambda line: line.product_id == self.massage)
+        self.assertEqual((massage_line.price_subtotal_incl, massage_line.clinic_package_code), (0, package.code))
+        self.assertEqual(visit.amount_total, 475, "the cream after the card discount; the massage is the package's")

@@ -106,7 +106,7 @@ function rememberScreenTotal() {
     };
 }
 
-function closeTheRegister() {
+export function closeTheRegister() {
     return [
         Chrome.clickMenuOption("Close Register"),
         {

@@ -7,6 +7,7 @@ import * as TicketScreen from "@point_of_sale/../tests/tours/utils/ticket_screen
 import * as Order from "@point_of_sale/../tests/tours/utils/generic_components/order_widget_util";
 import * as Numpad from "@point_of_sale/../tests/tours/utils/numpad_util";
 import {inLeftSide} from "@point_of_sale/../tests/tours/utils/common";
+import {closeTheRegister} from "@clinic_loyalty/../tests/tours/clinic_loyalty_receipt_money_tour";
 import {registry} from "@web/core/registry";
 
 function choosePatient() {
@@ -150,16 +151,7 @@ registry.category("web_tour.tours").add("clinic_loyalty_packages_refund_with_a_c
                 },
             },
             ReceiptScreen.clickNextOrder(),
-            Chrome.clickMenuOption("Close Register"),
-            {
-                content: "close the register",
-                trigger: ".modal button.btn-primary:contains('Close Register')",
-                run: "click",
-            },
-            {
-                content: "the register closed: the POS offers to open the next session",
-                trigger: "button:contains('Backend')",
-            },
+            ...closeTheRegister(),
         ].flat(),
 });
 
