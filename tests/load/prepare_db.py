@@ -125,6 +125,8 @@ def user(login, groups):
     values = {
         "name": login.replace("_", " ").title(),
         "login": login,
+        # Posting a credit note writes to its chatter as the user: Odoo needs a sender address.
+        "email": f"{login}@clinic-load.example",
         "password": PASSWORD,
         "company_id": company.id,
         "company_ids": [Command.set([company.id])],

@@ -10,6 +10,7 @@ import argparse
 import csv
 import json
 import os
+import random
 import shutil
 import signal
 import subprocess
@@ -18,6 +19,8 @@ import threading
 import time
 import urllib.request
 from pathlib import Path
+
+import payloads
 
 HERE = Path(__file__).resolve().parent
 ODOO_BIN = [os.environ["VENV_DIR"] + "/bin/python", os.environ["ODOO_PATH"] + "/odoo-bin"]
@@ -232,6 +235,81 @@ def faults(args, server, admin_session, fixture, events, stop):
             log("scheduled actions run")
 
 
+def probe_read_after_write(args, fixture, probes=20):
+    """Writes, then reads at once through the desk's calls: a paid order earning points, then
+    the check before payment (a call that decides money: on the primary) and the card info
+    (display only: on the replica when there is one). Each read is compared with the primary."""
+    terminal = fixture["terminals"][0]
+    session = rpc(
+        args.port,
+        "/web/session/authenticate",
+        {"db": args.db, "login": terminal["login"], "password": fixture["password"]},
+    )[1]
+    context = {"allowed_company_ids": [fixture["company_id"]]}
+
+    def call(model, method, *arguments):
+        answer = rpc(
+            args.port,
+            f"/web/dataset/call_kw/{model}/{method}",
+            {"model": model, "method": method, "args": list(arguments), "kwargs": {"context": context}},
+            session,
+        )[0]
+        return answer.get("result")
+
+    members = {partner for household in fixture["households"] for partner in household}
+    patients = [partner for partner in fixture["patients"] if partner not in members]
+    stale = {"money_reads_stale": 0, "display_reads_stale": 0, "probes": probes}
+    for index in range(probes):
+        partner = random.choice(patients)
+        product = fixture["products"][index % len(fixture["products"])]
+        call(
+            "pos.order",
+            "sync_from_ui",
+            [payloads.order(terminal, 900000 + index, partner, [payloads.line(product, 1)])],
+        )
+        check = call(
+            "pos.order",
+            "clinic_check_points",
+            partner,
+            [{"product_id": product["id"], "qty": 1, "amount": product["subtotal_incl"]}],
+            [],
+        )
+        info = call("loyalty.card", "clinic_pos_card_info", partner)
+        primary = float(psql(f"SELECT points FROM loyalty_card WHERE id = {int(info['card_id'])}", db=args.db))
+        stale["money_reads_stale"] += abs(check["usable_points"] - primary) > 0.005
+        stale["display_reads_stale"] += abs(info["points"] - primary) > 0.005
+    return stale
+
+
+def report(result, with_replica, out):
+    """Prints the run's table and says whether every check is 0 (exit status)."""
+    calls = result["calls"]
+    events = result["events"]
+    read_after_write = result["read_after_write"]
+    print(f"\n{'call':<28}{'requests':>9}{'failures':>9}{'p50 ms':>8}{'p95 ms':>8}{'p99 ms':>8}{'/s':>7}")
+    for name, row in calls.items():
+        print(
+            f"{name:<28}{row['requests']:>9}{row['failures']:>9}{row['p50_ms']:>8}{row['p95_ms']:>8}"
+            f"{row['p99_ms']:>8}{row['per_second']:>7}"
+        )
+    print(
+        f"\n{result['orders_distinct']} orders in {result['seconds']} s: {result['orders_per_second']} orders/s "
+        f"on {result['nproc']} cores; events {events}"
+    )
+    print(f"log: { ({k: v for k, v in result['log'].items() if k != 'error_lines'}) }")
+    for line in result["log"]["error_lines"]:
+        print(f"  {line}")
+    if with_replica:
+        print(f"replica: {result['replica']}")
+    print(f"read after write: {read_after_write}")
+    failed = {name: value for name, value in result["checks"].items() if value}
+    if read_after_write["money_reads_stale"]:
+        failed["money_reads_stale"] = read_after_write["money_reads_stale"]
+    failed.update({name: result["log"][name] for name in ("errors", "retries_exhausted") if result["log"][name]})
+    print(f"\nchecks: {'all 0' if not failed else failed}; summary: {out / 'summary.json'}")
+    return 1 if failed else 0
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--source-db", default=os.environ.get("CLINIC_LOYALTY_DB", "clinic_demo"))
@@ -329,6 +407,8 @@ def main():
     stop.set()
     for thread in threads:
         thread.join(timeout=120)
+    log("writing then reading through the desk's calls")
+    read_after_write = probe_read_after_write(args, fixture)
     after = {"primary": transactions(args.db), "replica": transactions(args.db, args.replica_port) if replica else 0}
     server.stop()
     if replica:
@@ -347,6 +427,7 @@ def main():
     )
     result["log"] = scan_log(out / "odoo.log")
     result["events"] = events
+    result["read_after_write"] = read_after_write
     calls = {}
     with open(out / "locust_stats.csv") as stats:
         for row in csv.DictReader(stats):
@@ -374,25 +455,7 @@ def main():
         }
     (out / "summary.json").write_text(json.dumps(result, indent=2, default=str))
 
-    print(f"\n{'call':<28}{'requests':>9}{'failures':>9}{'p50 ms':>8}{'p95 ms':>8}{'p99 ms':>8}{'/s':>7}")
-    for name, row in calls.items():
-        print(
-            f"{name:<28}{row['requests']:>9}{row['failures']:>9}{row['p50_ms']:>8}{row['p95_ms']:>8}"
-            f"{row['p99_ms']:>8}{row['per_second']:>7}"
-        )
-    print(
-        f"\n{result['orders_distinct']} orders in {result['seconds']} s: {result['orders_per_second']} orders/s "
-        f"on {result['nproc']} cores; events {events}"
-    )
-    print(f"log: { ({k: v for k, v in result['log'].items() if k != 'error_lines'}) }")
-    for line in result["log"]["error_lines"]:
-        print(f"  {line}")
-    if replica:
-        print(f"replica: {result['replica']}")
-    failed = {name: value for name, value in result["checks"].items() if value}
-    failed.update({name: result["log"][name] for name in ("errors", "retries_exhausted") if result["log"][name]})
-    print(f"\nchecks: {'all 0' if not failed else failed}; summary: {out / 'summary.json'}")
-    return 1 if failed else 0
+    return report(result, replica is not None, out)
 
 
 if __name__ == "__main__":
