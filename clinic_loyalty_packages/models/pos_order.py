@@ -150,18 +150,13 @@ class PosOrder(models.Model):
         # A package pays back the unused part of its packages as it is when the refund is
         # paid: a session used since the refund screen quoted it lowers what may go back.
         problems = super()._clinic_refund_check(refunded, wanted)
-        Package = self.env["clinic.package"]
         for line in refunded.filtered(lambda ol: ol.product_id.clinic_is_package and ol.qty > 0):
             qty, money = wanted[line.id]
             units = whole_sessions(qty)
             if not units:
                 continue
-            order = line.order_id
-            currency = order.currency_id
-            packages = Package._clinic_refundable(
-                f"pos.order.line:{line.id}", units, order.partner_id, order.company_id
-            )
-            allowed = currency.round(sum(package._clinic_refund_amount() for package in packages))
+            currency = line.order_id.currency_id
+            allowed = currency.round(self._clinic_package_refund_amount(line, units)[1])
             if currency.compare_amounts(money, allowed) > 0:
                 problems.append(
                     self.env._(
@@ -173,6 +168,16 @@ class PosOrder(models.Model):
                     )
                 )
         return problems
+
+    @api.model
+    def _clinic_package_refund_amount(self, line, units):
+        """(packages, money): the packages a refund of ``units`` of the order line ``line``
+        closes (the least used first) and the unused part of them it pays back now."""
+        order = line.order_id
+        packages = self.env["clinic.package"]._clinic_refundable(
+            f"pos.order.line:{line.id}", units, order.partner_id, order.company_id
+        )
+        return packages, sum(package._clinic_refund_amount() for package in packages)
 
     @api.model
     def clinic_package_refund_quote(self, order_id, refunded):
@@ -190,16 +195,12 @@ class PosOrder(models.Model):
             return {"lines": []}
         order.check_access("read")
         order = order.sudo()
-        Package = self.env["clinic.package"]
         result = []
         for line in order.lines.filtered(lambda ol: ol.product_id.clinic_is_package and ol.qty > 0):
             units = whole_sessions(refunded.get(str(line.id)))
             if not units:
                 continue
-            packages = Package._clinic_refundable(
-                f"pos.order.line:{line.id}", units, order.partner_id, order.company_id
-            )
-            amount = sum(package._clinic_refund_amount() for package in packages)
+            packages, amount = self._clinic_package_refund_amount(line, units)
             value = line.price_subtotal_incl * units / line.qty
             result.append(
                 {
