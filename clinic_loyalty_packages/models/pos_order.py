@@ -157,7 +157,9 @@ class PosOrder(models.Model):
                 continue
             currency = line.order_id.currency_id
             allowed = currency.round(self._clinic_package_refund_amount(line, units)[1])
-            if currency.compare_amounts(money, allowed) > 0:
+            # The desk pays back the quote through a unit price rounded to the cent (and taxed):
+            # up to a cent a unit, and one for the total, over the quote is that rounding.
+            if currency.compare_amounts(money, allowed + (units + 1) * currency.rounding) > 0:
                 problems.append(
                     self.env._(
                         "%(product)s: the unused part of its packages is %(allowed)s now, not %(money)s (a session "

@@ -45,6 +45,34 @@ class TestPackageRefundQuoteMoney(test_package_refund.TestPackageRefund):
         self.assertIn("a session was used since the refund was quoted", problems[0])
         self.assertEqual(check([{"refunded_line_id": order.lines.id, "qty": 1, "amount": fresh}])["problems"], [])
 
+    def test_a_refund_priced_at_the_quote_passes_the_check_whatever_the_rounding(self):
+        """Review of issue 27: the desk sets the quoted unit price, rounded to the cent; three
+        packages of 100 (13 sessions), one used visit after visit: the line pays 3 x the unit
+        price rounded to the cent, which may be a cent over the quote: the check before payment
+        accepts it."""
+        course = self.env["product.product"].sudo().create(
+            {"name": "Thirteen massages", "type": "service", "list_price": 100, "taxes_id": [],
+             "available_in_pos": True, "is_clinic_package": True,
+             "clinic_package_line_ids": [(0, 0, {"service_id": self.massage.id, "sessions": 13})]}
+        )  # fmt: skip
+        self.open_new_session()
+        order = self._sync(self.create_ui_order_data([(course, 3)], customer=self.patient))
+        packages = self.env["clinic.package"].sudo().search([("pos_line_id", "in", order.lines.ids)])
+        self.assertEqual(len(packages), 3)
+        check = self.env["pos.order"].clinic_check_refund
+        rounded_up = 0
+        for _visit in range(12):
+            self._use(packages[0], 1)
+            quote = self.env["pos.order"].clinic_package_refund_quote(order.id, {str(order.lines.id): 3})["lines"][0]
+            at_the_desk = round(round(quote["price_unit"], 2) * 3, 2)
+            rounded_up += at_the_desk > quote["amount"]
+            refund = [{"refunded_line_id": order.lines.id, "qty": 3, "amount": at_the_desk}]
+            self.assertEqual(check(refund)["problems"], [], quote)
+        self.assertTrue(rounded_up, "setup: some rounded prices pay a cent more than the quote")
+        # A quote made stale by a session is still refused.
+        self._use(packages[1], 1)
+        self.assertTrue(check(refund)["problems"])
+
 
 # The tests of the class this one extends run in their own file.
 for _name in dir(test_package_refund.TestPackageRefund):
