@@ -76,7 +76,7 @@ class TestReferralRewards(ReferralCommon):
     def test_qualification_needs_the_minimum_within_the_days(self):
         self.referral_program.write({"qualify_min_amount": 1000, "qualify_days": 30})
         referral = self._refer()
-        self.assertEqual(referral.deadline, fields.Date.today() + timedelta(days=30))
+        self.assertEqual(referral.deadline, fields.Date.context_today(referral) + timedelta(days=30))
         self._visit(500)
         self.assertEqual(referral.state, "pending", "a visit under the minimum does not qualify")
         self._visit(1500)
