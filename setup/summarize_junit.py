@@ -1,4 +1,4 @@
-"""Print the test command's closing line from pytest's JUnit XML report.
+"""Print the test command's closing line from pytest's JUnit XML reports (one per stream).
 
 A skipped test counts as failed: Odoo skips browser tours when Chromium or
 websocket-client is missing, and a run that skipped them has not shown they pass.
@@ -26,16 +26,23 @@ def count(report_path):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("report")
+    parser.add_argument("reports", nargs="+", help="the JUnit XML reports of the test streams")
     parser.add_argument("--pytest-exit", type=int, default=0)
     parser.add_argument("--log-errors", type=int, default=0)
     args = parser.parse_args()
-    try:
-        totals, skipped = count(args.report)
-    except (OSError, ET.ParseError) as exc:
-        print(f"no test report ({exc})", file=sys.stderr)
-        print("0 passed, 1 failed")
-        return 1
+    totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+    skipped = []
+    for report in args.reports:
+        try:
+            report_totals, report_skipped = count(report)
+        except (OSError, ET.ParseError) as exc:
+            # A stream that wrote no report did not show its tests pass.
+            print(f"no test report ({exc})", file=sys.stderr)
+            print("0 passed, 1 failed")
+            return 1
+        for key in totals:
+            totals[key] += report_totals[key]
+        skipped += report_skipped
     failed = totals["failures"] + totals["errors"] + totals["skipped"]
     passed = totals["tests"] - failed
     for name in skipped:

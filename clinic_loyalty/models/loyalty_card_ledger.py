@@ -171,9 +171,17 @@ class LoyaltyCard(models.Model):
         }
 
     def _clinic_lock(self):
-        """Lock this card's row until the end of the transaction (concurrent spenders wait)."""
-        self.ensure_one()
-        self.env.cr.execute("SELECT id FROM loyalty_card WHERE id = %s FOR UPDATE", [self.id])
+        """Lock these cards' rows until the end of the transaction (concurrent spenders wait).
+
+        In id order, as every posting does. Take the lock before writing anything that
+        refers to the card (an order line's coupon, a sales order's link): such a write
+        takes a shared key lock on the card's row, and two transactions that each hold one
+        and then ask for the lock wait for each other (a deadlock, seen under load with two
+        members of a household paying at the same moment).
+        """
+        ids = sorted({card_id for card_id in self.ids if isinstance(card_id, int)})
+        if ids:
+            self.env.cr.execute("SELECT id FROM loyalty_card WHERE id = ANY(%s) ORDER BY id FOR UPDATE", [ids])
 
     def _clinic_member_limit_left(self, member):
         """(points ``member`` may still spend from this card this month, monthly limit), or (None, 0).

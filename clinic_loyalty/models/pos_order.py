@@ -1,8 +1,8 @@
 import re
 
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import float_compare, float_is_zero, format_amount
+from odoo.tools import SQL, float_compare, float_is_zero, format_amount
 
 from ..tools.guard import is_server_write, server_write
 from .sale_order import PREPAID_PROGRAM_TYPES
@@ -79,6 +79,60 @@ class PosOrder(models.Model):
         return super().write(vals)
 
     # Synchronisation from the POS ------------------------------------------------------
+
+    @api.model
+    def _process_order(self, order, existing_order):
+        # The clinic cards a paid order may post to are locked before Odoo writes its lines
+        # (see loyalty.card._clinic_lock): two members of a household paying at the same
+        # moment then wait for each other instead of deadlocking.
+        if isinstance(order, dict) and order.get("state") != "draft":
+            self._clinic_lock_cards_of_payload(order)
+        return super()._process_order(order, existing_order)
+
+    @api.model
+    def _clinic_lock_cards_of_payload(self, order):
+        """Lock, in id order, the clinic cards an order sent by the POS may post to: the
+        clinic cards its lines name, and the cards of its patient and of their household's
+        holder in the POS company's programme. One query; nothing is trusted here, the
+        postings decide from the saved order (locking a card they do not use costs a wait)."""
+        coupons = set()
+        for command in order.get("lines") or []:
+            vals = command[2] if isinstance(command, list | tuple) and len(command) == 3 else command
+            coupon = vals.get("coupon_id") if isinstance(vals, dict) else None
+            if isinstance(coupon, int) and not isinstance(coupon, bool) and coupon > 0:
+                coupons.add(coupon)
+        partner_id, session_id = order.get("partner_id"), order.get("session_id")
+        if not isinstance(partner_id, int) or isinstance(partner_id, bool) or not isinstance(session_id, int):
+            partner_id = session_id = 0
+        if not coupons and not partner_id:
+            return
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT card.id
+                  FROM loyalty_card card
+                  JOIN loyalty_program program ON program.id = card.program_id AND program.clinic_bonus
+                 WHERE card.id = ANY(%(coupons)s)
+                    OR (card.program_id = (SELECT company.clinic_loyalty_program_id
+                                             FROM pos_session session
+                                             JOIN pos_config config ON config.id = session.config_id
+                                             JOIN res_company company ON company.id = config.company_id
+                                            WHERE session.id = %(session)s)
+                        AND card.partner_id IN (
+                            SELECT %(partner)s
+                             UNION
+                            SELECT household.holder_id
+                              FROM res_partner patient
+                              JOIN clinic_loyalty_household household ON household.id = patient.clinic_household_id
+                             WHERE patient.id = %(partner)s))
+                 ORDER BY card.id
+                   FOR UPDATE OF card
+                """,
+                coupons=list(coupons),
+                session=session_id,
+                partner=partner_id,
+            )
+        )
 
     def action_pos_order_paid(self):
         # Every way an order becomes paid reaches the ledger, once: the POS sync (Odoo calls

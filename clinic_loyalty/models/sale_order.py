@@ -165,6 +165,9 @@ class SaleOrder(models.Model):
     def action_confirm(self):
         self._clinic_check_value_rights()
         self._clinic_check_spending()
+        # The patients' cards are locked before Odoo links them to the orders (see
+        # loyalty.card._clinic_lock): two confirmations on one household's card wait in turn.
+        self.env["loyalty.card"].concat(*(order._clinic_card() for order in self))._clinic_lock()
         result = super().action_confirm()
         confirmed = self.filtered(lambda order: order.state == "sale")
         confirmed._clinic_post_loyalty()

@@ -1,6 +1,9 @@
+import logging
 import threading
+import uuid
+from unittest.mock import patch
 
-from odoo import SUPERUSER_ID, api
+from odoo import SUPERUSER_ID, api, fields
 from odoo.exceptions import UserError
 from odoo.modules.registry import Registry
 from odoo.service.model import retrying
@@ -75,6 +78,9 @@ class TestConcurrentWorkers(BaseCase):
                     )
                 )
             cr.execute("DELETE FROM sale_order WHERE partner_id = ANY(%s)", [partners])
+            if ids.get("session"):
+                cr.execute("DELETE FROM pos_order WHERE session_id = %s", [ids["session"]])
+                cr.execute("DELETE FROM pos_session WHERE id = %s", [ids["session"]])
             cr.execute("UPDATE res_partner SET clinic_household_id = NULL WHERE id = ANY(%s)", [partners])
             if ids.get("household"):
                 cr.execute("DELETE FROM clinic_loyalty_household WHERE id = %s", [ids["household"]])
@@ -84,6 +90,65 @@ class TestConcurrentWorkers(BaseCase):
             env["res.partner"].browse(partners).unlink()
             products = env["product.product"].browse({ids["product"], ids.get("fee", ids["product"])})
             products.product_tmpl_id.unlink()
+            if ids.get("config"):
+                env["pos.config"].browse(ids["config"]).unlink()
+
+    def _open_pos_session(self):
+        """Commit an open session of a front desk of the demo clinic (a copy of its POS)."""
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, self.context)
+            config = env.ref("clinic_loyalty.pos_config_front_desk_demo").copy({"name": "Concurrency desk"})
+            config.open_ui()
+            session = config.current_session_id
+            session.set_opening_control(0, None)
+            methods = config.payment_method_ids
+            method = methods.filtered(lambda m: not m.is_cash_count and not m.split_transactions)[:1] or methods[:1]
+            reward = env.company.clinic_loyalty_program_id.reward_ids.filtered(
+                lambda r: r.discount_mode == "per_point"
+            )[:1]
+            self.ids.update(
+                config=config.id,
+                session=session.id,
+                method=method.id,
+                pricelist=config.pricelist_id.id,
+                reward=reward.id,
+                reward_product=reward.discount_line_product_id.id,
+                reward_value=reward.discount,
+            )
+
+    def _pos_payload(self, partner_id, points):
+        """A paid POS order of the service (2000, no tax) that pays ``points`` with the card."""
+        ids = self.ids
+        discount = -round(points * ids["reward_value"], 2)
+        total = 2000.0 + discount
+        lines = [
+            {"product_id": ids["product"], "qty": 1, "price_unit": 2000.0, "price_subtotal": 2000.0,
+             "price_subtotal_incl": 2000.0, "tax_ids": [[6, 0, []]], "discount": 0},
+            {"product_id": ids["reward_product"], "qty": 1, "price_unit": discount, "price_subtotal": discount,
+             "price_subtotal_incl": discount, "tax_ids": [[6, 0, []]], "discount": 0, "reward_id": ids["reward"],
+             "coupon_id": ids["card"], "is_reward_line": True, "points_cost": points,
+             "reward_identifier_code": str(uuid.uuid4())[:8]},
+        ]  # fmt: skip
+        key = str(uuid.uuid4())
+        now = fields.Datetime.to_string(fields.Datetime.now())
+        return {
+            "uuid": key,
+            "name": f"Concurrency {key[:8]}",
+            "session_id": ids["session"],
+            "partner_id": partner_id,
+            "pricelist_id": ids["pricelist"],
+            "user_id": SUPERUSER_ID,
+            "sequence_number": 1,
+            "date_order": now,
+            "amount_paid": total,
+            "amount_total": total,
+            "amount_tax": 0,
+            "amount_return": 0,
+            "lines": [[0, 0, line] for line in lines],
+            "payment_ids": [[0, 0, {"amount": total, "payment_method_id": ids["method"], "name": now}]],
+            "state": "paid",
+            "to_invoice": False,
+        }
 
     def _new_order(self, points_to_use=0.0, partner_id=None):
         with self.registry.cursor() as cr:
@@ -171,4 +236,63 @@ class TestConcurrentWorkers(BaseCase):
         points, ledger_sum, lines = self._card_state()
         self.assertEqual(len([line for line in lines if line[0] == "spend"]), 1)
         self.assertGreaterEqual(points, 0)
+        self.assertEqual(points, ledger_sum)
+
+    def test_two_members_paying_at_two_desks_at_once_do_not_deadlock(self):
+        """Two members of a household pay with the household's points at two desks at the
+        same moment. Each order's lines name the shared card, which takes a shared lock on
+        its row; the card is locked for the postings before those lines are written, so the
+        second desk waits for the first instead of both waiting for each other (found by the
+        load run: "deadlock detected" on loyalty_card, retried by Odoo)."""
+        self._make_household()
+        self._open_pos_session()
+        payloads = [self._pos_payload(self.ids["patient"], 300), self._pos_payload(self.ids["member"], 300)]
+        PosOrder = self.registry["pos.order"]
+        post_loyalty = PosOrder._clinic_post_loyalty
+        # Both desks meet once their order is written and before its postings, which is when
+        # a shared lock taken by the order's lines would meet the other desk's row lock. A
+        # desk that waits for the other's lock instead lets the meeting time out.
+        meeting = threading.Barrier(2)
+
+        def meet_then_post(orders):
+            try:
+                meeting.wait(timeout=3)
+            except threading.BrokenBarrierError:
+                pass
+            return post_loyalty(orders)
+
+        outcomes = [None, None]
+
+        def desk(index):
+            with self.registry.cursor() as cr:
+                env = api.Environment(cr, SUPERUSER_ID, self.context)
+                result = retrying(lambda: env["pos.order"].sync_from_ui([payloads[index]]), env)
+                outcomes[index] = [order["id"] for order in result["pos.order"]]
+
+        retries = []
+
+        class Retries(logging.Handler):
+            def emit(self, record):
+                retries.append(record.getMessage())
+
+        handler = Retries(level=logging.INFO)
+        model_logger = logging.getLogger("odoo.service.model")
+        model_logger.addHandler(handler)
+        self.addCleanup(model_logger.removeHandler, handler)
+        # Odoo logs its retries at INFO, which a quieter log level would hide.
+        self.addCleanup(model_logger.setLevel, model_logger.level)
+        model_logger.setLevel(logging.INFO)
+        threads = [threading.Thread(target=desk, args=(index,)) for index in range(2)]
+        with patch.object(PosOrder, "_clinic_post_loyalty", meet_then_post), mute_logger("odoo.sql_db"):
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(timeout=60)
+
+        self.assertFalse([message for message in retries if "DEADLOCK" in message], retries)
+        self.assertTrue(all(outcomes), outcomes)
+        points, ledger_sum, lines = self._card_state()
+        spends = [line for line in lines if line[0] == "spend"]
+        self.assertEqual(len(spends), 2, lines)
+        self.assertEqual(sum(line[1] for line in spends), -600)
         self.assertEqual(points, ledger_sum)

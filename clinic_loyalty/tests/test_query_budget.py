@@ -40,18 +40,18 @@ class TestQueryBudget(ClinicBonusCommon):
 
     def test_confirming_a_clinic_order_of_1_line(self):
         self._warm()
-        self._confirm_costs(self._order([(self.service, 1)]), 57)
+        self._confirm_costs(self._order([(self.service, 1)]), 58)
         self.assertEqual(self.card.clinic_ledger_ids[:1].kind, "earn")
 
     def test_confirming_a_clinic_order_of_50_lines(self):
         self._warm()
-        self._confirm_costs(self._order([(self.service, 1)] * 50), 57)
+        self._confirm_costs(self._order([(self.service, 1)] * 50), 58)
 
     def test_confirming_a_clinic_order_that_changes_the_tier(self):
         big = self._service("Implant", 250000.0, self.categ_implants)  # a new product empties Odoo's caches
         self._warm()
         order = self._order([(big, 1)])
-        self._confirm_costs(order, 59)
+        self._confirm_costs(order, 60)
         self.assertEqual(self.card.clinic_tier_id.name, "Silver")
         # One notice for the visit, saying the points and the new tier.
         earned = order.clinic_ledger_ids
@@ -72,7 +72,7 @@ class TestQueryBudget(ClinicBonusCommon):
         self._warm(member)
         # The membership's benefits (the plan's vouchers and categories) are read and
         # recorded on top of the points, within the budget.
-        self._confirm_costs(self._order([(self.service, 1)], partner=member), 64)
+        self._confirm_costs(self._order([(self.service, 1)], partner=member), 65)
 
     def test_a_plain_loyalty_programme_costs_what_stock_odoo_costs_plus_one(self):
         """Stock Odoo 18.0 alone confirms this order in 40 queries, measured the same way
