@@ -31,6 +31,11 @@ EVENTS = Counter()
 _terminals = itertools.count()
 _offices = itertools.count()
 _sent = open(SENT_PATH, "a", buffering=1)  # noqa: SIM115 - one line per order, for the whole run
+# Each order as sent, with its terminal's cashier (the till's offline queue), and the orders
+# whose sync was answered: the launcher sends again, after the run, every order that got no
+# answer (a request still running when Locust stopped), as a till does when it is back.
+_queue = open(SENT_PATH + ".queue", "a", buffering=1)  # noqa: SIM115
+_answered = open(SENT_PATH + ".answered", "a", buffering=1)  # noqa: SIM115
 
 
 @events.quitting.add_listener
@@ -137,7 +142,10 @@ class PosTerminal(OdooUser):
 
     def sync(self, order, kind):
         _sent.write(json.dumps({"uuid": order["uuid"], "kind": kind, "partner_id": order["partner_id"]}) + "\n")
+        _queue.write(json.dumps({"login": self.terminal["login"], "order": order}) + "\n")
         result = self.call("pos.order", "sync_from_ui", [[order]], name=f"sync {kind}")
+        if result is not None:
+            _answered.write(order["uuid"] + "\n")
         roll = random.random()
         if roll < DUPLICATE_NOW:
             EVENTS["sent_twice_at_once"] += 1

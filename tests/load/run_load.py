@@ -235,6 +235,40 @@ def faults(args, server, admin_session, fixture, events, stop):
             log("scheduled actions run")
 
 
+def drain_offline_queue(args, fixture, sent_path):
+    """Send again every order whose sync got no answer during the run (still running when
+    Locust stopped, or given up), as its till does when it is back: the server saves an
+    order it has not seen and skips one it has. Returns how many were sent."""
+    queue_path, answered_path = Path(f"{sent_path}.queue"), Path(f"{sent_path}.answered")
+    answered = set(answered_path.read_text().split()) if answered_path.exists() else set()
+    pending = []
+    if queue_path.exists():
+        for line in queue_path.read_text().splitlines():
+            entry = json.loads(line) if line.strip() else None
+            if entry and entry["order"]["uuid"] not in answered:
+                pending.append(entry)
+    sessions = {}
+    context = {"allowed_company_ids": [fixture["company_id"]]}
+    for entry in pending:
+        login = entry["login"]
+        if login not in sessions:
+            sessions[login] = rpc(
+                args.port, "/web/session/authenticate", {"db": args.db, "login": login, "password": fixture["password"]}
+            )[1]
+        rpc(
+            args.port,
+            "/web/dataset/call_kw/pos.order/sync_from_ui",
+            {
+                "model": "pos.order",
+                "method": "sync_from_ui",
+                "args": [[entry["order"]]],
+                "kwargs": {"context": context},
+            },
+            sessions[login],
+        )
+    return len(pending)
+
+
 def probe_read_after_write(args, fixture, probes=20):
     """Writes, then reads at once through the desk's calls: a paid order earning points, then
     the check before payment (a call that decides money: on the primary) and the card info
@@ -407,6 +441,8 @@ def main():
     stop.set()
     for thread in threads:
         thread.join(timeout=120)
+    events["drained_at_end"] = drain_offline_queue(args, fixture, sent_path)
+    log(f"offline queues drained: {events['drained_at_end']} order(s) without an answer sent again")
     log("writing then reading through the desk's calls")
     read_after_write = probe_read_after_write(args, fixture)
     after = {"primary": transactions(args.db), "replica": transactions(args.db, args.replica_port) if replica else 0}
