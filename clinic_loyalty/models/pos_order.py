@@ -81,56 +81,67 @@ class PosOrder(models.Model):
     # Synchronisation from the POS ------------------------------------------------------
 
     @api.model
-    def _process_order(self, order, existing_order):
-        # The clinic cards a paid order may post to are locked before Odoo writes its lines
-        # (see loyalty.card._clinic_lock): two members of a household paying at the same
-        # moment then wait for each other instead of deadlocking.
-        if isinstance(order, dict) and order.get("state") != "draft":
-            self._clinic_lock_cards_of_payload(order)
-        return super()._process_order(order, existing_order)
+    def sync_from_ui(self, orders):
+        # The clinic cards the batch's paid orders may post to are locked first, all at once
+        # and in id order, before Odoo writes any line (see loyalty.card._clinic_lock): two
+        # members of a household paying at the same moment, or two tills sending their
+        # offline queues in another order, then wait for each other instead of deadlocking.
+        if isinstance(orders, list):
+            self._clinic_lock_cards_of_payload(
+                [order for order in orders if isinstance(order, dict) and order.get("state") != "draft"]
+            )
+        return super().sync_from_ui(orders)
 
     @api.model
-    def _clinic_lock_cards_of_payload(self, order):
-        """Lock, in id order, the clinic cards an order sent by the POS may post to: the
-        clinic cards its lines name, and the cards of its patient and of their household's
+    def _clinic_lock_cards_of_payload(self, orders):
+        """Lock, in id order, the clinic cards the orders sent by the POS may post to: the
+        clinic cards their lines name, and the cards of each patient and of their household's
         holder in the POS company's programme. One query; nothing is trusted here, the
-        postings decide from the saved order (locking a card they do not use costs a wait)."""
-        coupons = set()
-        for command in order.get("lines") or []:
-            vals = command[2] if isinstance(command, list | tuple) and len(command) == 3 else command
-            coupon = vals.get("coupon_id") if isinstance(vals, dict) else None
-            if isinstance(coupon, int) and not isinstance(coupon, bool) and coupon > 0:
-                coupons.add(coupon)
-        partner_id, session_id = order.get("partner_id"), order.get("session_id")
-        if not isinstance(partner_id, int) or isinstance(partner_id, bool) or not isinstance(session_id, int):
-            partner_id = session_id = 0
-        if not coupons and not partner_id:
+        postings decide from the saved orders (locking a card they do not use costs a wait)."""
+
+        def an_id(value):
+            return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**31
+
+        coupons, patients = set(), set()
+        for order in orders:
+            for command in order.get("lines") or []:
+                vals = command[2] if isinstance(command, list | tuple) and len(command) == 3 else command
+                coupon = vals.get("coupon_id") if isinstance(vals, dict) else None
+                if an_id(coupon):
+                    coupons.add(coupon)
+            partner_id, session_id = order.get("partner_id"), order.get("session_id")
+            if an_id(partner_id) and an_id(session_id):
+                patients.add((partner_id, session_id))
+        if not coupons and not patients:
             return
         self.env.cr.execute(
             SQL(
                 """
+                WITH asked AS (
+                    SELECT company.clinic_loyalty_program_id AS program_id, asked.partner_id
+                      FROM unnest(%(partners)s::int[], %(sessions)s::int[]) AS asked(partner_id, session_id)
+                      JOIN pos_session session ON session.id = asked.session_id
+                      JOIN pos_config config ON config.id = session.config_id
+                      JOIN res_company company ON company.id = config.company_id
+                ), patients AS (
+                    SELECT program_id, partner_id FROM asked
+                     UNION
+                    SELECT asked.program_id, household.holder_id
+                      FROM asked
+                      JOIN res_partner patient ON patient.id = asked.partner_id
+                      JOIN clinic_loyalty_household household ON household.id = patient.clinic_household_id
+                )
                 SELECT card.id
                   FROM loyalty_card card
                   JOIN loyalty_program program ON program.id = card.program_id AND program.clinic_bonus
-                 WHERE card.id = ANY(%(coupons)s)
-                    OR (card.program_id = (SELECT company.clinic_loyalty_program_id
-                                             FROM pos_session session
-                                             JOIN pos_config config ON config.id = session.config_id
-                                             JOIN res_company company ON company.id = config.company_id
-                                            WHERE session.id = %(session)s)
-                        AND card.partner_id IN (
-                            SELECT %(partner)s
-                             UNION
-                            SELECT household.holder_id
-                              FROM res_partner patient
-                              JOIN clinic_loyalty_household household ON household.id = patient.clinic_household_id
-                             WHERE patient.id = %(partner)s))
+                 WHERE card.id = ANY(%(coupons)s::int[])
+                    OR (card.program_id, card.partner_id) IN (SELECT program_id, partner_id FROM patients)
                  ORDER BY card.id
                    FOR UPDATE OF card
                 """,
-                coupons=list(coupons),
-                session=session_id,
-                partner=partner_id,
+                coupons=sorted(coupons),
+                partners=[partner for partner, _session in sorted(patients)],
+                sessions=[session for _partner, session in sorted(patients)],
             )
         )
 

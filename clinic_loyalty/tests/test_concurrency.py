@@ -58,7 +58,7 @@ class TestConcurrentWorkers(BaseCase):
         """Remove what the test committed. Ledger lines are never deleted by the application:
         the test removes its own by SQL."""
         ids = self.ids
-        partners = list({ids["patient"], ids.get("member", ids["patient"])})
+        partners = list({ids["patient"], ids.get("member", ids["patient"]), ids.get("other", ids["patient"])})
         with self.registry.cursor() as cr:
             cr.execute(
                 """
@@ -116,7 +116,7 @@ class TestConcurrentWorkers(BaseCase):
                 reward_value=reward.discount,
             )
 
-    def _pos_payload(self, partner_id, points):
+    def _pos_payload(self, partner_id, points, card_id=None):
         """A paid POS order of the service (2000, no tax) that pays ``points`` with the card."""
         ids = self.ids
         discount = -round(points * ids["reward_value"], 2)
@@ -126,7 +126,7 @@ class TestConcurrentWorkers(BaseCase):
              "price_subtotal_incl": 2000.0, "tax_ids": [[6, 0, []]], "discount": 0},
             {"product_id": ids["reward_product"], "qty": 1, "price_unit": discount, "price_subtotal": discount,
              "price_subtotal_incl": discount, "tax_ids": [[6, 0, []]], "discount": 0, "reward_id": ids["reward"],
-             "coupon_id": ids["card"], "is_reward_line": True, "points_cost": points,
+             "coupon_id": card_id or ids["card"], "is_reward_line": True, "points_cost": points,
              "reward_identifier_code": str(uuid.uuid4())[:8]},
         ]  # fmt: skip
         key = str(uuid.uuid4())
@@ -238,20 +238,16 @@ class TestConcurrentWorkers(BaseCase):
         self.assertGreaterEqual(points, 0)
         self.assertEqual(points, ledger_sum)
 
-    def test_two_members_paying_at_two_desks_at_once_do_not_deadlock(self):
-        """Two members of a household pay with the household's points at two desks at the
-        same moment. Each order's lines name the shared card, which takes a shared lock on
-        its row; the card is locked for the postings before those lines are written, so the
-        second desk waits for the first instead of both waiting for each other (found by the
-        load run: "deadlock detected" on loyalty_card, retried by Odoo)."""
-        self._make_household()
-        self._open_pos_session()
-        payloads = [self._pos_payload(self.ids["patient"], 300), self._pos_payload(self.ids["member"], 300)]
+    def _sync_at_two_desks(self, batches):
+        """Each desk syncs its batch of paid orders in its own worker, at the same moment;
+        returns (the order ids each desk got back, the deadlocks Odoo retried).
+
+        Both desks meet once their first order is written and before its postings, which is
+        when a shared lock taken by an order's lines would meet the other desk's row lock. A
+        desk that waits for the other's lock instead lets the meeting time out.
+        """
         PosOrder = self.registry["pos.order"]
         post_loyalty = PosOrder._clinic_post_loyalty
-        # Both desks meet once their order is written and before its postings, which is when
-        # a shared lock taken by the order's lines would meet the other desk's row lock. A
-        # desk that waits for the other's lock instead lets the meeting time out.
         meeting = threading.Barrier(2)
 
         def meet_then_post(orders):
@@ -266,7 +262,7 @@ class TestConcurrentWorkers(BaseCase):
         def desk(index):
             with self.registry.cursor() as cr:
                 env = api.Environment(cr, SUPERUSER_ID, self.context)
-                result = retrying(lambda: env["pos.order"].sync_from_ui([payloads[index]]), env)
+                result = retrying(lambda: env["pos.order"].sync_from_ui(batches[index]), env)
                 outcomes[index] = [order["id"] for order in result["pos.order"]]
 
         retries = []
@@ -278,21 +274,69 @@ class TestConcurrentWorkers(BaseCase):
         handler = Retries(level=logging.INFO)
         model_logger = logging.getLogger("odoo.service.model")
         model_logger.addHandler(handler)
-        self.addCleanup(model_logger.removeHandler, handler)
+        level = model_logger.level
         # Odoo logs its retries at INFO, which a quieter log level would hide.
-        self.addCleanup(model_logger.setLevel, model_logger.level)
         model_logger.setLevel(logging.INFO)
         threads = [threading.Thread(target=desk, args=(index,)) for index in range(2)]
-        with patch.object(PosOrder, "_clinic_post_loyalty", meet_then_post), mute_logger("odoo.sql_db"):
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join(timeout=60)
+        try:
+            with patch.object(PosOrder, "_clinic_post_loyalty", meet_then_post), mute_logger("odoo.sql_db"):
+                for thread in threads:
+                    thread.start()
+                for thread in threads:
+                    thread.join(timeout=60)
+        finally:
+            model_logger.removeHandler(handler)
+            model_logger.setLevel(level)
+        return outcomes, [message for message in retries if "DEADLOCK" in message]
 
-        self.assertFalse([message for message in retries if "DEADLOCK" in message], retries)
+    def test_two_members_paying_at_two_desks_at_once_do_not_deadlock(self):
+        """Two members of a household pay with the household's points at two desks at the
+        same moment. Each order's lines name the shared card, which takes a shared lock on
+        its row; the card is locked for the postings before those lines are written, so the
+        second desk waits for the first instead of both waiting for each other (found by the
+        load run: "deadlock detected" on loyalty_card, retried by Odoo)."""
+        self._make_household()
+        self._open_pos_session()
+        outcomes, deadlocks = self._sync_at_two_desks(
+            [[self._pos_payload(self.ids["patient"], 300)], [self._pos_payload(self.ids["member"], 300)]]
+        )
+
+        self.assertFalse(deadlocks)
         self.assertTrue(all(outcomes), outcomes)
         points, ledger_sum, lines = self._card_state()
         spends = [line for line in lines if line[0] == "spend"]
         self.assertEqual(len(spends), 2, lines)
         self.assertEqual(sum(line[1] for line in spends), -600)
         self.assertEqual(points, ledger_sum)
+
+    def test_two_tills_sending_their_queues_in_another_order_do_not_deadlock(self):
+        """Two tills back online send their offline queues at once: one sends the orders of
+        patients A and B, the other those of B and A, each paying with points from the
+        patient's own card. The cards of the whole batch are locked first, in id order, so
+        the second till waits (found by the money review: each order locking only its own
+        cards deadlocked, retried by Odoo)."""
+        self._open_pos_session()
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, self.context)
+            other = env["res.partner"].create({"name": "Concurrent Other", "is_patient": True})
+            other.clinic_card_ids._clinic_post("adjust", 1000, "Test opening balance")
+            self.ids.update(other=other.id, other_card=other.clinic_card_ids.id)
+        ids = self.ids
+
+        def a_and_b():
+            return [
+                self._pos_payload(ids["patient"], 100),
+                self._pos_payload(ids["other"], 100, card_id=ids["other_card"]),
+            ]
+
+        first, second = a_and_b(), a_and_b()
+        outcomes, deadlocks = self._sync_at_two_desks([first, second[::-1]])
+
+        self.assertFalse(deadlocks)
+        self.assertTrue(all(outcomes) and all(len(ids) == 2 for ids in outcomes), outcomes)
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, self.context)
+            for card in env["loyalty.card"].browse([ids["card"], ids["other_card"]]):
+                spent = card.clinic_ledger_ids.filtered(lambda line: line.kind == "spend")
+                self.assertEqual(sum(spent.mapped("points")), -200, card.partner_id.name)
+                self.assertEqual(card.points, sum(card.clinic_ledger_ids.mapped("points")))
