@@ -73,7 +73,7 @@ class LoyaltyCard(models.Model):
                      WHERE line.card_id = card.id AND line.source_key = %(key)s LIMIT 1)
               FROM loyalty_card card
              WHERE card.id = %(card)s
-               FOR UPDATE OF card
+               FOR NO KEY UPDATE OF card
             """,
             {"card": self.id, "key": source_key},
         )
@@ -173,15 +173,15 @@ class LoyaltyCard(models.Model):
     def _clinic_lock(self):
         """Lock these cards' rows until the end of the transaction (concurrent spenders wait).
 
-        In id order, as every posting does. Take the lock before writing anything that
-        refers to the card (an order line's coupon, a sales order's link): such a write
-        takes a shared key lock on the card's row, and two transactions that each hold one
-        and then ask for the lock wait for each other (a deadlock, seen under load with two
-        members of a household paying at the same moment).
+        In id order, as every posting does. ``FOR NO KEY UPDATE``, the lock an update of the
+        balance takes anyway: it does not wait for the shared key locks that writing a row
+        referring to the card takes (an order line's coupon, a ledger line, a sales order's
+        link). ``FOR UPDATE`` did, and two desks that had each written an order line naming
+        one household card then waited for each other (a deadlock, seen under load).
         """
         ids = sorted({card_id for card_id in self.ids if isinstance(card_id, int)})
         if ids:
-            self.env.cr.execute("SELECT id FROM loyalty_card WHERE id = ANY(%s) ORDER BY id FOR UPDATE", [ids])
+            self.env.cr.execute("SELECT id FROM loyalty_card WHERE id = ANY(%s) ORDER BY id FOR NO KEY UPDATE", [ids])
 
     def _clinic_member_limit_left(self, member):
         """(points ``member`` may still spend from this card this month, monthly limit), or (None, 0).
@@ -444,7 +444,7 @@ class LoyaltyCard(models.Model):
         cr = self.env.cr
         # Cards first, in id order, as every other posting does: concurrent postings on a
         # card wait for us instead of deadlocking.
-        cr.execute("SELECT id FROM loyalty_card WHERE id = ANY(%s) ORDER BY id FOR UPDATE", [card_ids])
+        cr.execute("SELECT id FROM loyalty_card WHERE id = ANY(%s) ORDER BY id FOR NO KEY UPDATE", [card_ids])
         cr.execute(
             SQL(
                 """

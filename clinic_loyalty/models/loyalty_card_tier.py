@@ -111,7 +111,7 @@ class LoyaltyCard(models.Model):
                        AND (clinic_tier_checked_on IS NULL OR clinic_tier_checked_on < %(today)s)
                   ORDER BY id
                      LIMIT %(limit)s
-                       FOR UPDATE
+                       FOR NO KEY UPDATE
                 ), spend AS (
                     SELECT batch.id, batch.old_tier,
                            COALESCE(SUM(l.amount) FILTER (WHERE %(since)s::timestamp IS NULL OR l.date >= %(since)s), 0)

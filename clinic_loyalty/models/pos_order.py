@@ -82,14 +82,18 @@ class PosOrder(models.Model):
 
     @api.model
     def sync_from_ui(self, orders):
-        # The clinic cards the batch's paid orders may post to are locked first, all at once
-        # and in id order, before Odoo writes any line (see loyalty.card._clinic_lock): two
-        # members of a household paying at the same moment, or two tills sending their
-        # offline queues in another order, then wait for each other instead of deadlocking.
-        if isinstance(orders, list):
-            self._clinic_lock_cards_of_payload(
-                [order for order in orders if isinstance(order, dict) and order.get("state") != "draft"]
-            )
+        # A batch of several paid orders (a till sending its offline queue) locks the clinic
+        # cards they may post to first, all at once and in id order: two tills sending their
+        # queues in another order ([A, B] and [B, A]) then wait for each other instead of
+        # deadlocking. A single order locks its card when it posts (a short lock: a card
+        # many desks pay from is not held for the whole synchronisation).
+        paid = (
+            [order for order in orders if isinstance(order, dict) and order.get("state") != "draft"]
+            if isinstance(orders, list)
+            else []
+        )
+        if len(paid) > 1:
+            self._clinic_lock_cards_of_payload(paid)
         return super().sync_from_ui(orders)
 
     @api.model
@@ -137,7 +141,7 @@ class PosOrder(models.Model):
                  WHERE card.id = ANY(%(coupons)s::int[])
                     OR (card.program_id, card.partner_id) IN (SELECT program_id, partner_id FROM patients)
                  ORDER BY card.id
-                   FOR UPDATE OF card
+                   FOR NO KEY UPDATE OF card
                 """,
                 coupons=sorted(coupons),
                 partners=[partner for partner, _session in sorted(patients)],

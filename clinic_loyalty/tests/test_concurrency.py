@@ -291,10 +291,11 @@ class TestConcurrentWorkers(BaseCase):
 
     def test_two_members_paying_at_two_desks_at_once_do_not_deadlock(self):
         """Two members of a household pay with the household's points at two desks at the
-        same moment. Each order's lines name the shared card, which takes a shared lock on
-        its row; the card is locked for the postings before those lines are written, so the
-        second desk waits for the first instead of both waiting for each other (found by the
-        load run: "deadlock detected" on loyalty_card, retried by Odoo)."""
+        same moment. Each order's lines name the shared card, which takes a shared key lock
+        on its row; the postings lock the card FOR NO KEY UPDATE, which does not wait for
+        those, so the second desk waits for the first instead of both waiting for each other
+        (found by the load run: "deadlock detected" on loyalty_card with FOR UPDATE, retried
+        by Odoo)."""
         self._make_household()
         self._open_pos_session()
         outcomes, deadlocks = self._sync_at_two_desks(

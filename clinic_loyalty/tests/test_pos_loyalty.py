@@ -117,7 +117,7 @@ class TestPosLoyalty(PosClinicCommon):
         self.patient.sudo().write({"email": "pos@example.com", "phone": "+7 912 555 00 01"})
         self.card._clinic_post("earn", 1000, "Opening")
         self._sync(self._order_data([(self.service, 1)]))  # Odoo's caches, as on a running terminal
-        clinic = self._sync_costs(self._order_data([(self.service, 1), self._reward_line(200)]), 163)
+        clinic = self._sync_costs(self._order_data([(self.service, 1), self._reward_line(200)]), 162)
         self.assertEqual(sorted(clinic.sudo().clinic_ledger_ids.mapped("kind")), ["earn", "spend"])
 
         plain = self.env["loyalty.program"].create(
@@ -142,7 +142,7 @@ class TestPosLoyalty(PosClinicCommon):
         # there gets: clinic_loyalty_packages reads the lines' products (does one sell a
         # package?), the effects run in a savepoint (a refused effect never undoes the
         # payment) and the lines' totals are checked against the server's.
-        self._sync_costs(data, 159)
+        self._sync_costs(data, 158)
 
     def test_a_company_without_a_clinic_programme_syncs_sales_and_refunds_as_stock(self):
         self.company.clinic_loyalty_program_id = False
