@@ -444,7 +444,7 @@ class LoyaltyCard(models.Model):
         cr = self.env.cr
         # Cards first, in id order, as every other posting does: concurrent postings on a
         # card wait for us instead of deadlocking.
-        cr.execute("SELECT id FROM loyalty_card WHERE id = ANY(%s) ORDER BY id FOR NO KEY UPDATE", [card_ids])
+        self.env["loyalty.card"].browse(card_ids)._clinic_lock()
         cr.execute(
             SQL(
                 """
